@@ -1,0 +1,164 @@
+# Makefile - build, images, run, test, debug.
+#
+#   make run  [APP=path/to/prog.c|dir] [CMDLINE="..."] [SMP=4]   boot in QEMU (OVMF), serial on the terminal
+#   make image [APP=...]                                         build/usb.img and build/rt.iso
+#   make test / make test-quick                                  the serial-console harness (tests/run)
+#   make debug                                                   QEMU paused with its gdb stub, and gdb
+#   make usb DEV=/dev/sdX                                        write build/usb.img to a USB stick
+#   make deps                                                    install missing build dependencies (root)
+#   make clean
+#
+# Everything is built under $(BUILD). A program (APP) is one or more C
+# files, or a directory of them, written against include/rt.h; the default
+# is the demo, apps/demo. Its default command line is CMDLINE, else the
+# program directory's cmdline.txt.
+
+BUILD     ?= build
+APP       ?= apps/demo
+SMP       ?= 4
+MEM       ?= 512M
+QEMUFLAGS ?=
+FONT      ?= /usr/share/consolefonts/Lat15-Terminus16.psf.gz
+OVMF_CODE ?= /usr/share/OVMF/OVMF_CODE_4M.fd
+export QEMUFLAGS
+
+CC      := gcc
+LD      := ld
+NASM    := nasm
+OBJCOPY := objcopy
+PYTHON  := python3
+
+# ---- the kernel image (kernel/, rt/, tests/kernel/, the program) ----
+
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+KCFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -Iinclude -I$(BUILD)/gen \
+	-mno-red-zone -mcmodel=kernel -fno-pic -fno-pie -mcx16 \
+	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-asynchronous-unwind-tables -MMD -MP
+# The runtime and the machine layer never touch SSE registers, so traps
+# need not save them; programs may use them freely.
+RTCFLAGS := $(KCFLAGS) -mgeneral-regs-only
+NASMFLAGS := -f elf64 -g -F dwarf -I$(BUILD)/gen/ -Irt/
+
+KERNEL_C := $(wildcard kernel/*.c)
+RT_C     := $(filter-out rt/asm_offsets.c,$(wildcard rt/*.c))
+KTEST_C  := $(wildcard tests/kernel/*.c)
+ASM      := $(wildcard kernel/*.asm rt/*.asm)
+
+KOBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C) $(RT_C) $(KTEST_C)) \
+	 $(patsubst %.asm,$(BUILD)/%.o,$(ASM))
+
+APP_SRCS := $(foreach a,$(APP),$(if $(wildcard $(a)/*.c),$(wildcard $(a)/*.c),$(a)))
+APP_DIR  := $(firstword $(foreach a,$(APP),$(if $(wildcard $(a)/*.c),$(a),$(dir $(a)))))
+CMDLINE  ?= $(strip $(shell cat $(APP_DIR)/cmdline.txt 2>/dev/null))
+
+.PHONY: all deps image run debug test test-quick test-host usb clean FORCE
+all: image
+
+deps:
+	@sh tools/deps.sh
+
+$(BUILD)/gen/font.h: tools/psf2c.py | deps
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/psf2c.py $(FONT) $@
+
+$(BUILD)/gen/asm_offsets.inc: rt/asm_offsets.c rt/runtime2.h include/rt.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(RTCFLAGS) -MF /dev/null -S -o $(BUILD)/gen/asm_offsets.s $<
+	sed -n 's/^[[:space:]]*->\([a-zA-Z0-9_]*\) \$$\{0,1\}\(-\{0,1\}[0-9]*\).*/%define \1 \2/p' \
+		$(BUILD)/gen/asm_offsets.s > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/kernel/fbcons.o: $(BUILD)/gen/font.h
+
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(RTCFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.asm $(BUILD)/gen/asm_offsets.inc | deps
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -o $@ $<
+
+# The program: rebuilt whenever APP changes (the stamp records it).
+$(BUILD)/app.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(abspath $(APP_SRCS)) | $(CMDLINE)' | cmp -s - $@ || echo '$(abspath $(APP_SRCS)) | $(CMDLINE)' > $@
+
+$(BUILD)/app.o: $(APP_SRCS) $(BUILD)/app.stamp include/rt.h include/string.h | deps
+	@test -n "$(APP_SRCS)" || { echo "make: APP=$(APP): no C files found" >&2; exit 2; }
+	@for f in $(APP_SRCS); do test -f "$$f" || { echo "make: APP: no such file: $$f" >&2; exit 2; }; done
+	@rm -rf $(BUILD)/app && mkdir -p $(BUILD)/app
+	@set -e; i=0; for f in $(APP_SRCS); do i=$$((i+1)); \
+		echo "$(CC) ... -c $$f"; \
+		$(CC) $(KCFLAGS) -MF /dev/null -c -o $(BUILD)/app/$$i.o $$f; done
+	$(LD) -r -o $@ $(BUILD)/app/*.o
+
+$(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/app.o linker.ld
+	$(LD) -nostdlib -static -z max-page-size=4096 -T linker.ld -o $@ $(KOBJS) $(BUILD)/app.o
+	nm -n $@ > $(BUILD)/kernel.sym
+	objdump -d -M intel $@ > $(BUILD)/kernel.asm
+
+# ---- the loader (GNU-EFI) ----
+
+EFI_INC  := /usr/include/efi
+EFI_LIB  := /usr/lib
+EFI_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-I$(EFI_INC) -I$(EFI_INC)/x86_64 -fpic -fshort-wchar -ffreestanding \
+	-fno-stack-protector -mno-red-zone -maccumulate-outgoing-args \
+	-DGNU_EFI_USE_MS_ABI -MMD -MP
+
+$(BUILD)/boot/%.o: boot/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c -o $@ $<
+
+$(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o
+	$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
+		$(EFI_LIB)/crt0-efi-x86_64.o $^ -L$(EFI_LIB) -lgnuefi -lefi -o $@
+
+$(BUILD)/BOOTX64.EFI: $(BUILD)/boot/loader.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+# ---- images ----
+
+image: $(BUILD)/usb.img $(BUILD)/rt.iso
+
+$(BUILD)/usb.img $(BUILD)/rt.iso &: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/app.stamp iso/mkimage.sh
+	sh iso/mkimage.sh $(BUILD) '$(CMDLINE)'
+
+# ---- running ----
+
+QEMU := $(PYTHON) tools/qemu.py --image $(BUILD)/usb.img --iso $(BUILD)/rt.iso --smp $(SMP) --mem $(MEM)
+
+run: image
+	$(QEMU)
+
+debug: image
+	sh tools/debug.sh $(BUILD) '$(QEMU)'
+
+# ---- tests ----
+
+test: image test-host
+	$(PYTHON) tests/run --build-dir $(BUILD)
+
+test-quick: image test-host
+	$(PYTHON) tests/run --build-dir $(BUILD) -k 'boot-demo|ktap-'
+
+HOST_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
+
+test-host: | deps
+	@mkdir -p $(BUILD)/host
+	$(CC) $(HOST_CFLAGS) -Irt -Dprintf=rt_printf -Dsnprintf=rt_snprintf -Dvsnprintf=rt_vsnprintf \
+		-Dvprintf=rt_vprintf -c -o $(BUILD)/host/print.o rt/print.c
+	$(CC) $(HOST_CFLAGS) -Irt -o $(BUILD)/host/print_test tests/host/print_test.c $(BUILD)/host/print.o
+	$(BUILD)/host/print_test
+
+# ---- a real machine ----
+
+usb: $(BUILD)/usb.img
+	sh tools/usbwrite.sh $(BUILD)/usb.img '$(DEV)'
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

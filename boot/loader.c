@@ -1,0 +1,395 @@
+/*
+ * loader.c - BOOTX64.EFI: the UEFI application that starts the runtime.
+ *
+ * It plays the part the Linux kernel's execve plays for a Go program: finds
+ * the executable (KERNEL.ELF, on the same volume the loader came from, so a
+ * USB stick, a CD and a disk all work), checks it, maps it, builds what
+ * _rt0_amd64_efi expects (struct bootinfo, see include/bootinfo.h) and jumps.
+ *
+ * Order: read the file, check it, load the segments, gather the command
+ * line, ACPI RSDP, framebuffer and runtime services, build page tables,
+ * ExitBootServices (retrying while the map key changes), switch CR3, jump.
+ * Nothing that can fail happens after ExitBootServices.
+ */
+#include <efi.h>
+#include <efilib.h>
+
+#include "../include/bootinfo.h"
+#include "elfcheck.h"
+
+#define KERNEL_PATH  L"\\EFI\\BOOT\\KERNEL.ELF"
+#define CMDLINE_PATH L"\\EFI\\BOOT\\CMDLINE.TXT"
+#define PAGE_SIZE    4096ull
+#define PTE_P        1ull
+#define PTE_W        2ull
+#define PTE_PS       0x80ull
+
+static struct bootinfo *bi;
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+/* under_qemu: the hypervisor leaf names QEMU's TCG or KVM; only then is
+ * port 0xf4 (isa-debug-exit) ours to write. */
+static int under_qemu(void)
+{
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (!(c & (1u << 31)))
+		return 0;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000), "c"(0));
+	char sig[13];
+	CopyMem(sig, &b, 4);
+	CopyMem(sig + 4, &c, 4);
+	CopyMem(sig + 8, &d, 4);
+	sig[12] = 0;
+	return CompareMem(sig, "TCGTCGTCGTCG", 12) == 0 || CompareMem(sig, "KVMKVMKVM\0\0\0", 12) == 0;
+}
+
+/*
+ * refuse reports why the kernel cannot be started and ends the run: under
+ * QEMU with the runtime's own exit convention (status 2), on a real PC by
+ * returning to the firmware's boot manager after a pause to read the text.
+ */
+static EFI_STATUS refuse(const CHAR16 *what, const char *why)
+{
+	Print(L"loader: %s: %a\r\n", what, why);
+	Print(L"loader: not starting the kernel\r\n");
+	if (under_qemu()) {
+		Print(L"exit status 2\r\n");
+		outb(0xf4, 2);
+	}
+	BS->Stall(10 * 1000 * 1000);
+	return EFI_LOAD_ERROR;
+}
+
+static void *alloc_pages(UINTN pages)
+{
+	EFI_PHYSICAL_ADDRESS a = 0;
+	if (EFI_ERROR(BS->AllocatePages(AllocateAnyPages, EfiLoaderData, pages, &a)))
+		return NULL;
+	SetMem((void *)a, pages * PAGE_SIZE, 0);
+	return (void *)a;
+}
+
+static EFI_FILE_HANDLE open_root(EFI_HANDLE image)
+{
+	EFI_LOADED_IMAGE *li;
+	EFI_FILE_IO_INTERFACE *fs;
+	EFI_FILE_HANDLE root;
+	if (EFI_ERROR(BS->HandleProtocol(image, &LoadedImageProtocol, (void **)&li)))
+		return NULL;
+	if (EFI_ERROR(BS->HandleProtocol(li->DeviceHandle, &FileSystemProtocol, (void **)&fs)))
+		return NULL;
+	if (EFI_ERROR(fs->OpenVolume(fs, &root)))
+		return NULL;
+	return root;
+}
+
+/* read_file reads a whole file into fresh LoaderData pages (they outlive
+ * boot services, so the kernel can read its symbols from the copy). */
+static void *read_file(EFI_FILE_HANDLE root, CHAR16 *path, UINT64 *size)
+{
+	EFI_FILE_HANDLE f;
+	if (EFI_ERROR(root->Open(root, &f, path, EFI_FILE_MODE_READ, 0)))
+		return NULL;
+	EFI_FILE_INFO *info = LibFileInfo(f);
+	if (!info) {
+		f->Close(f);
+		return NULL;
+	}
+	UINTN n = info->FileSize;
+	FreePool(info);
+	void *buf = alloc_pages((n + PAGE_SIZE) / PAGE_SIZE);
+	if (buf && EFI_ERROR(f->Read(f, &n, buf)))
+		buf = NULL;
+	f->Close(f);
+	*size = n;
+	return buf;
+}
+
+/* printable_ascii reports whether a LoadOptions string can be a command
+ * line: boot entries often carry binary data there instead. */
+static int printable_ascii(const CHAR16 *s, UINTN n)
+{
+	for (UINTN i = 0; i < n; i++)
+		if (s[i] && (s[i] < 0x20 || s[i] > 0x7e) && s[i] != '\t')
+			return 0;
+	return 1;
+}
+
+/* cmdline_from_options takes LoadOptions, dropping the image name a shell
+ * puts first ("BOOTX64.EFI GOMAXPROCS=2"). */
+static int cmdline_from_options(EFI_HANDLE image)
+{
+	EFI_LOADED_IMAGE *li;
+	if (EFI_ERROR(BS->HandleProtocol(image, &LoadedImageProtocol, (void **)&li)))
+		return 0;
+	const CHAR16 *s = li->LoadOptions;
+	UINTN n = li->LoadOptionsSize / sizeof(CHAR16);
+	if (!s || n == 0 || !printable_ascii(s, n))
+		return 0;
+	UINTN i = 0, first_end = 0;
+	while (first_end < n && s[first_end] && s[first_end] != ' ')
+		first_end++;
+	if (first_end >= 4) {
+		const CHAR16 *e = &s[first_end - 4];
+		if (e[0] == '.' && (e[1] | 0x20) == 'e' && (e[2] | 0x20) == 'f' && (e[3] | 0x20) == 'i')
+			i = first_end;
+	}
+	while (i < n && s[i] == ' ')
+		i++;
+	UINTN o = 0;
+	for (; i < n && s[i] && o + 1 < BOOTINFO_CMDLINE_MAX; i++)
+		bi->cmdline[o++] = (char)(s[i] == '\t' ? ' ' : s[i]);
+	bi->cmdline[o] = 0;
+	return o > 0;
+}
+
+static void cmdline_from_file(EFI_FILE_HANDLE root)
+{
+	UINT64 n;
+	const char *s = read_file(root, CMDLINE_PATH, &n);
+	UINTN o = 0;
+	if (!s)
+		return;
+	/* one line: stop at the first line break, turn tabs into spaces */
+	for (UINT64 i = 0; i < n && s[i] && s[i] != '\n' && s[i] != '\r' && o + 1 < BOOTINFO_CMDLINE_MAX; i++)
+		bi->cmdline[o++] = s[i] == '\t' ? ' ' : s[i];
+	bi->cmdline[o] = 0;
+	bi->cmdline_source = 2;
+}
+
+static void find_rsdp(void)
+{
+	EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
+	for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
+		EFI_CONFIGURATION_TABLE *t = &ST->ConfigurationTable[i];
+		if (CompareGuid(&t->VendorGuid, &acpi20) == 0) {
+			bi->acpi_rsdp = (uint64_t)t->VendorTable;
+			bi->acpi_rsdp_rev = 2;
+			return;
+		}
+		if (CompareGuid(&t->VendorGuid, &acpi10) == 0 && !bi->acpi_rsdp)
+			bi->acpi_rsdp = (uint64_t)t->VendorTable;
+	}
+}
+
+static void find_framebuffer(void)
+{
+	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
+	if (EFI_ERROR(BS->LocateProtocol(&GraphicsOutputProtocol, NULL, (void **)&gop)) || !gop->Mode)
+		return;
+	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *m = gop->Mode->Info;
+	if (m->PixelFormat != PixelRedGreenBlueReserved8BitPerColor &&
+	    m->PixelFormat != PixelBlueGreenRedReserved8BitPerColor)
+		return;   /* bitmask or blt-only: no linear framebuffer we can draw on */
+	bi->fb.base = gop->Mode->FrameBufferBase;
+	bi->fb.size = gop->Mode->FrameBufferSize;
+	bi->fb.width = m->HorizontalResolution;
+	bi->fb.height = m->VerticalResolution;
+	bi->fb.stride = m->PixelsPerScanLine;
+	bi->fb.format = m->PixelFormat == PixelBlueGreenRedReserved8BitPerColor ? 1 : 0;
+}
+
+/* load_segments copies the checked segments into one contiguous block of
+ * pages at whatever physical address the firmware gives. */
+static EFI_STATUS load_segments(const unsigned char *file, const struct elf_layout *l)
+{
+	UINTN pages = (l->hi - l->lo) / PAGE_SIZE;
+	unsigned char *mem = alloc_pages(pages);
+	if (!mem)
+		return EFI_OUT_OF_RESOURCES;
+	for (int i = 0; i < l->nseg; i++) {
+		const struct elf_segment *s = &l->seg[i];
+		CopyMem(mem + (s->vaddr - l->lo), file + s->offset, s->filesz);
+	}
+	bi->kernel_phys = (uint64_t)mem;
+	bi->kernel_size = l->hi - l->lo;
+	return EFI_SUCCESS;
+}
+
+/* phys_limit is how much of the physical address space the direct map
+ * covers: all of RAM and MMIO in the map, the framebuffer, and at least
+ * 4 GiB (LAPIC, IOAPIC, HPET sit just below 4 GiB). */
+static uint64_t phys_limit(const void *map, UINTN map_size, UINTN desc_size)
+{
+	uint64_t lim = 4ull << 30;
+	for (UINTN off = 0; off < map_size; off += desc_size) {
+		const EFI_MEMORY_DESCRIPTOR *d = (const void *)((const char *)map + off);
+		uint64_t end = d->PhysicalStart + d->NumberOfPages * PAGE_SIZE;
+		if (end > lim)
+			lim = end;
+	}
+	if (bi->fb.base + bi->fb.size > lim)
+		lim = bi->fb.base + bi->fb.size;
+	return (lim + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+}
+
+/*
+ * build_page_tables: PML4[0..] identity (only for the hand-off: the code
+ * doing the CR3 switch runs at its physical address), PML4[256..] the
+ * direct map of the same range, both sharing the same 2 MiB-page tables;
+ * PML4[511] maps the kernel image at its link address with 4 KiB pages, so
+ * it may sit at any physical page. All writable and executable: the
+ * runtime replaces these tables with its own.
+ */
+static EFI_STATUS build_page_tables(uint64_t limit, const struct elf_layout *l)
+{
+	uint64_t gibs = limit >> 30, pdpts = (gibs + 511) / 512;
+	uint64_t *pml4 = alloc_pages(1);
+	uint64_t *pdpt = alloc_pages(pdpts);
+	uint64_t *pd = alloc_pages(gibs);
+	if (!pml4 || !pdpt || !pd)
+		return EFI_OUT_OF_RESOURCES;
+	for (uint64_t i = 0; i < gibs * 512; i++)
+		pd[i] = (i << 21) | PTE_P | PTE_W | PTE_PS;
+	for (uint64_t i = 0; i < gibs; i++)
+		pdpt[i] = (uint64_t)&pd[i * 512] | PTE_P | PTE_W;
+	for (uint64_t i = 0; i < pdpts; i++) {
+		pml4[i] = (uint64_t)&pdpt[i * 512] | PTE_P | PTE_W;
+		pml4[256 + i] = pml4[i];
+	}
+
+	uint64_t pages = (l->hi - l->lo) / PAGE_SIZE;
+	uint64_t *kpdpt = alloc_pages(1), *kpd = alloc_pages(1);
+	uint64_t *kpt = alloc_pages((pages + 511) / 512 + 1);
+	if (!kpdpt || !kpd || !kpt)
+		return EFI_OUT_OF_RESOURCES;
+	uint64_t first = (l->lo - KERNEL_BASE) / PAGE_SIZE;   /* page index within the -2 GiB window */
+	for (uint64_t i = 0; i < pages; i++)
+		kpt[first % 512 + i] = (bi->kernel_phys + i * PAGE_SIZE) | PTE_P | PTE_W;
+	for (uint64_t t = 0; t <= (first % 512 + pages) / 512; t++)
+		kpd[first / 512 + t] = (uint64_t)&kpt[t * 512] | PTE_P | PTE_W;
+	kpdpt[510] = (uint64_t)kpd | PTE_P | PTE_W;
+	pml4[511] = (uint64_t)kpdpt | PTE_P | PTE_W;
+
+	bi->pml4 = (uint64_t)pml4;
+	bi->identity_limit = limit;
+	bi->direct_map_limit = limit;
+	return EFI_SUCCESS;
+}
+
+static void copy_memory_map(const void *map, UINTN map_size, UINTN desc_size)
+{
+	UINTN n = 0;
+	for (UINTN off = 0; off < map_size && n < BOOTINFO_MMAP_MAX; off += desc_size, n++) {
+		const EFI_MEMORY_DESCRIPTOR *d = (const void *)((const char *)map + off);
+		bi->mmap[n] = (struct bootinfo_mem){
+			.type = d->Type, .phys = d->PhysicalStart,
+			.pages = d->NumberOfPages, .attr = d->Attribute,
+		};
+	}
+	bi->mmap_count = (uint32_t)n;
+}
+
+/*
+ * exit_boot_services gets the final memory map and leaves boot services.
+ * The map key changes whenever the firmware allocates (it may, in a timer
+ * callback, between our two calls), so retry with a fresh map a few times.
+ */
+static EFI_STATUS exit_boot_services(EFI_HANDLE image, void *map, UINTN cap,
+                                     UINTN *map_size, UINTN *desc_size)
+{
+	EFI_STATUS st = EFI_SUCCESS;
+	for (int tries = 0; tries < 8; tries++) {
+		UINTN key;
+		UINT32 ver;
+		*map_size = cap;
+		st = BS->GetMemoryMap(map_size, map, &key, desc_size, &ver);
+		if (EFI_ERROR(st))
+			return st;
+		st = BS->ExitBootServices(image, key);
+		if (st != EFI_INVALID_PARAMETER)
+			return st;
+	}
+	return st;
+}
+
+/* jump switches to the new tables and enters the kernel: rdi = bootinfo. */
+static __attribute__((noreturn)) void jump(uint64_t entry, uint64_t cr3, struct bootinfo *arg)
+{
+	__asm__ volatile(
+		"cli\n\t"
+		"mov %1, %%cr3\n\t"
+		"jmp *%0\n\t"
+		: : "r"(entry), "r"(cr3), "D"(arg) : "memory");
+	__builtin_unreachable();
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	uint64_t tsc0 = rdtsc();
+	InitializeLib(image, systab);
+	BS->SetWatchdogTimer(0, 0, 0, NULL);   /* the firmware's 5-minute watchdog would reset us */
+
+	bi = alloc_pages((sizeof *bi + PAGE_SIZE - 1) / PAGE_SIZE);
+	if (!bi)
+		return refuse(L"boot info", "out of memory");
+	bi->magic = BOOTINFO_MAGIC;
+	bi->version = BOOTINFO_VERSION;
+	bi->size = sizeof *bi;
+	bi->tsc_loader = tsc0;
+
+	EFI_FILE_HANDLE root = open_root(image);
+	if (!root)
+		return refuse(L"boot volume", "cannot open the volume the loader came from");
+	UINT64 size;
+	const unsigned char *file = read_file(root, KERNEL_PATH, &size);
+	if (!file)
+		return refuse(KERNEL_PATH, "cannot read the file");
+	struct elf_layout l;
+	char why[128];
+	if (elf_check(file, size, KERNEL_BASE, &l, why, sizeof why))
+		return refuse(KERNEL_PATH, why);
+	if (EFI_ERROR(load_segments(file, &l)))
+		return refuse(KERNEL_PATH, "no memory for the kernel image");
+	bi->kernel_file = (uint64_t)file;
+	bi->kernel_file_size = size;
+	bi->symtab_off = l.symtab_off;
+	bi->symtab_size = l.symtab_size;
+	bi->strtab_off = l.strtab_off;
+	bi->strtab_size = l.strtab_size;
+	bi->kernel_virt = l.lo;
+
+	if (cmdline_from_options(image))
+		bi->cmdline_source = 1;
+	else
+		cmdline_from_file(root);
+	find_rsdp();
+	find_framebuffer();
+	bi->efi_runtime = (uint64_t)ST->RuntimeServices;
+	bi->efi_system_table = (uint64_t)ST;
+
+	/* The map grows while we allocate the tables: size the buffer with slack. */
+	UINTN map_size = 0, desc_size = 0, key;
+	UINT32 ver;
+	BS->GetMemoryMap(&map_size, NULL, &key, &desc_size, &ver);
+	UINTN cap = map_size + 64 * desc_size;
+	void *map = alloc_pages(cap / PAGE_SIZE + 1);
+	if (!map)
+		return refuse(L"memory map", "out of memory");
+	map_size = cap;
+	if (EFI_ERROR(BS->GetMemoryMap(&map_size, map, &key, &desc_size, &ver)))
+		return refuse(L"memory map", "GetMemoryMap failed");
+	if (EFI_ERROR(build_page_tables(phys_limit(map, map_size, desc_size), &l)))
+		return refuse(L"page tables", "out of memory");
+
+	Print(L"loader: kernel %lx-%lx at phys %lx, entry %lx, cmdline \"%a\"\r\n",
+	      l.lo, l.hi, bi->kernel_phys, l.entry, bi->cmdline);
+	if (EFI_ERROR(exit_boot_services(image, map, cap, &map_size, &desc_size)))
+		return refuse(L"ExitBootServices", "failed");
+
+	copy_memory_map(map, map_size, desc_size);
+	bi->tsc_exit = rdtsc();
+	jump(l.entry, bi->pml4, bi);
+}

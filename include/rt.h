@@ -1,0 +1,90 @@
+/*
+ * rt.h - the program-facing API of the runtime. A program includes this,
+ * defines void main_main(void), and is linked with the runtime into
+ * kernel.elf (make run APP=prog.c). The contract is ../shared/API.md and
+ * docs/api.md; names and semantics follow Go's runtime, sync and time
+ * packages. Every type's zero value is ready to use.
+ */
+#ifndef RT_H
+#define RT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+#include "string.h"
+
+/* ---- program ---- */
+void main_main(void);                       /* defined by the program */
+
+/* RT_INIT(fn) registers void fn(void) to run before main_main, in link
+ * order, on the main goroutine (Go's package init). */
+typedef void (*rt_initfn)(void);
+#define RT_INIT(fn) \
+	static const rt_initfn rt_init_##fn __attribute__((used, section(".rt_init"), aligned(8))) = (fn)
+
+_Noreturn void exit(int code);              /* whole machine: last console line "exit status N" */
+
+/* ---- goroutines (package runtime) ---- */
+typedef void (*gofunc)(void *arg);
+void    go(gofunc fn, void *arg);           /* the go statement; fn == NULL throws "go of nil func value" */
+void    gosched(void);                      /* runtime.Gosched */
+_Noreturn void goexit(void);                /* runtime.Goexit */
+int64_t goid(void);                         /* current goroutine's id; main is 1 */
+int     gomaxprocs(int n);                  /* runtime.GOMAXPROCS: n < 1 only queries; returns the previous value */
+int     numcpu(void);                       /* runtime.NumCPU: CPUs brought up */
+int     numgoroutine(void);                 /* runtime.NumGoroutine */
+int     cpuid(void);                        /* index of the CPU running the caller (0 = boot CPU) */
+
+/* ---- time ---- */
+int64_t nanotime(void);                     /* monotonic ns since boot */
+void    sleep_ns(int64_t ns);               /* time.Sleep; ns <= 0 returns at once */
+
+/* ---- channels ---- */
+typedef struct hchan chan_t;
+chan_t *chan_make(size_t elemsize, size_t cap);
+void    chan_send(chan_t *c, const void *elem);
+bool    chan_recv(chan_t *c, void *elem);
+bool    chan_trysend(chan_t *c, const void *elem);
+bool    chan_tryrecv(chan_t *c, void *elem, bool *ok);
+void    chan_close(chan_t *c);
+int     chan_len(chan_t *c);
+int     chan_cap(chan_t *c);
+
+enum { SELECT_SEND = 1, SELECT_RECV = 2 };
+typedef struct {
+	chan_t *c;      /* NULL: this case is never ready */
+	int     dir;    /* SELECT_SEND or SELECT_RECV */
+	void   *elem;   /* value to send, or where to receive (may be NULL) */
+	bool    ok;     /* out, for SELECT_RECV: false if the channel was closed */
+} select_case;
+int chan_select(select_case *cases, int n, bool block);
+
+/* ---- sync ---- */
+typedef struct { int32_t state; uint32_t sema; } mutex_t;         /* Go's sync.Mutex */
+void mutex_lock(mutex_t *m);
+void mutex_unlock(mutex_t *m);
+bool mutex_trylock(mutex_t *m);
+typedef struct { uint64_t state; uint32_t sema; } waitgroup_t;    /* counter<<32 | waiters */
+void wg_add(waitgroup_t *wg, int delta);
+void wg_done(waitgroup_t *wg);
+void wg_wait(waitgroup_t *wg);
+typedef struct { uint32_t done; mutex_t m; } once_t;
+void once_do(once_t *o, void (*fn)(void));
+
+/* ---- memory ---- */
+void *malloc(size_t n);                     /* never returns NULL: out of memory throws */
+void *calloc(size_t n, size_t size);        /* overflow of n*size panics */
+void *realloc(void *p, size_t n);
+void  free(void *p);                        /* free of a pointer malloc did not return throws */
+
+/* ---- console and failure ---- */
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int vprintf(const char *fmt, va_list ap);
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+_Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void throw(const char *msg);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * kernel.h - what the machine layer offers the runtime. The runtime reaches
+ * it only from its OS-layer files (rt/os_baremetal.c, rt/mem_baremetal.c);
+ * the kernel reaches the runtime only through the hooks registered here.
+ */
+#ifndef KERNEL_KERNEL_H
+#define KERNEL_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../include/bootinfo.h"
+
+/* ---- boot (kmain.c) ---- */
+extern struct bootinfo *bootinfo;       /* through the direct map */
+void kinit(uint64_t bootinfo_phys);     /* console, descriptors, traps; called first by rt0_go */
+const char *kcmdline(void);
+
+static inline void *phys_to_virt(uint64_t pa) { return (void *)(pa + DIRECT_MAP_BASE); }
+static inline uint64_t virt_to_phys(const void *va)
+{
+	uint64_t v = (uint64_t)va;
+	extern uint64_t kernel_phys_base;
+	if (v >= KERNEL_BASE)
+		return v - KERNEL_BASE + kernel_phys_base;
+	return v - DIRECT_MAP_BASE;
+}
+
+/* ---- spin locks (spinlock.c): for the machine layer's own short sections ---- */
+struct spinlock { volatile uint32_t locked; int32_t cpu; };
+uint64_t spin_lock_irqsave(struct spinlock *l);
+void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags);
+
+/* ---- descriptors (desc.c) ---- */
+void gdt_init(void);
+void idt_init(void);
+
+/* ---- traps (trap.c) ---- */
+struct trapframe {
+	/* pushed by the stubs in trapasm.asm, lowest address first */
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;   /*   0 */
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;      /*  64 */
+	uint64_t vector, error;                          /* 120 */
+	/* pushed by the CPU */
+	uint64_t rip, cs, rflags, rsp, ss;               /* 136 */
+};
+enum { T_DIVIDE = 0, T_DEBUG = 1, T_NMI = 2, T_BREAKPOINT = 3, T_INVALID_OP = 6,
+       T_DOUBLE_FAULT = 8, T_GPF = 13, T_PAGE_FAULT = 14 };
+/* The runtime's trap handler: it decides between a Go-style panic and a
+ * fatal error, and does not return for a fault. */
+typedef void (*trap_hook_fn)(struct trapframe *tf);
+void set_trap_hook(trap_hook_fn fn);
+const char *trap_name(uint64_t vector);
+void trap_report(const struct trapframe *tf);   /* vector, error, rip+symbol, cr2, registers */
+
+/* ---- symbols (symtab.c), from the copy of kernel.elf the loader kept ---- */
+const char *ksym_lookup(uint64_t addr, uint64_t *offset);
+uint64_t ksym_addr(const char *name);
+
+/* ---- memory (memory.c) ---- */
+void *early_alloc_pages(size_t npages);         /* zeroed, direct-map address; NULL when out */
+uint64_t early_free_pages(void);
+void drop_identity_map(void);
+
+/* ---- cpu (cpufeat.c) ---- */
+bool cpu_under_qemu(void);
+
+/* ---- power (power.c) ---- */
+_Noreturn void machine_exit(int code);           /* after the runtime printed "exit status N" */
+_Noreturn void machine_halt(void);
+
+/* ---- output for the kernel's own messages (kprintf.c uses the runtime's
+ *      formatter through this hook, which the runtime registers) ---- */
+typedef int (*print_hook_fn)(const char *fmt, __builtin_va_list ap);
+void set_print_hook(print_hook_fn fn);
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * kmain.c - the machine's side of the hand-off: what an OS has done for a
+ * Go program before _rt0 runs (a console, descriptors, trap handling),
+ * done here for the runtime by kinit, which rt0_go calls first.
+ */
+#include "kernel.h"
+#include "console.h"
+#include "cpu.h"
+
+struct bootinfo *bootinfo;
+uint64_t kernel_phys_base;      /* physical address of KERNEL_BASE */
+
+void ksym_init(const void *file, uint64_t symoff, uint64_t symsize, uint64_t stroff, uint64_t strsz);
+
+/* A struct from another loader build cannot be read field by field. */
+static void check_bootinfo(const struct bootinfo *bi)
+{
+	if (bi->magic == BOOTINFO_MAGIC && bi->version == BOOTINFO_VERSION && bi->size == sizeof *bi)
+		return;
+	kprintf("kernel: boot info from an incompatible loader (want version %d)\n", BOOTINFO_VERSION);
+	kprintf("exit status 2\n");
+	machine_exit(2);
+}
+
+/* enable_sse: UEFI leaves SSE on, but say so ourselves (CR0.MP, no EM,
+ * CR4.OSFXSR|OSXMMEXCPT) so programs may use it whatever the firmware did. */
+static void enable_sse(void)
+{
+	write_cr0((read_cr0() & ~(1ull << 2)) | (1ull << 1));
+	write_cr4(read_cr4() | (1ull << 9) | (1ull << 10));
+}
+
+void kinit(uint64_t bootinfo_phys)
+{
+	struct bootinfo *bi = phys_to_virt(bootinfo_phys);
+	serial_init();                  /* first: everything after may need to speak */
+	check_bootinfo(bi);
+	bootinfo = bi;
+	kernel_phys_base = bi->kernel_phys - (bi->kernel_virt - KERNEL_BASE);
+	if (bi->fb.base)
+		fbcons_init(phys_to_virt(bi->fb.base), bi->fb.width, bi->fb.height, bi->fb.stride, bi->fb.format);
+	gdt_init();                     /* our GDT and TSS (interrupt stacks) */
+	idt_init();                     /* every vector to trap() */
+	enable_sse();
+	ksym_init(phys_to_virt(bi->kernel_file), bi->symtab_off, bi->symtab_size,
+	          bi->strtab_off, bi->strtab_size);
+	drop_identity_map();            /* address 0 unmapped from here on */
+	/* the 8259 PICs stay masked: interrupts come through the APIC */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+const char *kcmdline(void) { return bootinfo->cmdline; }

@@ -1,0 +1,25 @@
+/*
+ * lock.c - runtime locks (Go's lock/unlock on a mutex). Held only for short
+ * sections; while held, m->locks > 0, which keeps the holder from being
+ * preempted. With one CPU running Go code the lock is never contended; the
+ * waiting side spins with pause and will sleep once Ms can be woken.
+ */
+#include "runtime.h"
+
+void lock(struct mutex *l)
+{
+	g *gp = getg();
+	gp->m->locks++;
+	while (__atomic_exchange_n(&l->key, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&l->key, __ATOMIC_RELAXED))
+			__asm__ volatile("pause");
+}
+
+void unlock(struct mutex *l)
+{
+	g *gp = getg();
+	if (__atomic_exchange_n(&l->key, 0, __ATOMIC_RELEASE) == 0)
+		throw("unlock of unlocked lock");
+	if (--gp->m->locks < 0)
+		throw("runtime: lock count");
+}

@@ -1,0 +1,37 @@
+/*
+ * os.h - what the runtime needs from its OS layer (os_baremetal.c,
+ * mem_baremetal.c), as Go's shared files name what they need from
+ * os_linux.go. Nothing else in rt/ includes a kernel/ header.
+ */
+#ifndef RT_OS_H
+#define RT_OS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct trapframe;
+
+extern int32_t ncpu;
+extern int32_t physPageSize;
+extern uint64_t tsc_hz;
+
+void settls(uintptr_t *tls);
+void osearlyinit(uint64_t bootinfo_phys);
+void osinit(void);
+const char *getcmdline(void);
+void write_console(const char *s, size_t n);
+uint64_t cputicks(void);
+uint64_t rt0_ticks(void);
+int64_t ticks_to_ns(uint64_t ticks);
+_Noreturn void exitmachine(int code);
+_Noreturn void osyield_halt(void);
+/* mem_baremetal.c */
+void *sysAlloc(size_t n);
+const char *funcname(uintptr_t pc, uintptr_t *off);
+void print_trap_report(struct trapframe *tf);
+uint64_t faultaddr(void);
+
+/* the trap hook (signal_amd64.c): Go's sighandler */
+void sigtrap(struct trapframe *tf);
+
+#endif

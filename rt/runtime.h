@@ -1,0 +1,87 @@
+/*
+ * runtime.h - declarations shared inside rt/ (Go's stubs.go and friends):
+ * the assembly routines, and each file's entry points other files call.
+ */
+#ifndef RT_RUNTIME_H
+#define RT_RUNTIME_H
+
+#include "runtime2.h"
+
+struct trapframe;
+
+/* asm_amd64.asm */
+void gogo(struct gobuf *buf);
+void mcall(void (*fn)(g *gp));
+_Noreturn void abort(void);
+
+/* lock.c */
+void lock(struct mutex *l);
+void unlock(struct mutex *l);
+
+/* proc.c */
+extern bool mainStarted;
+void casgstatus(g *gp, uint32_t old, uint32_t new);
+uint32_t readgstatus(g *gp);
+m *acquirem(void);
+void releasem(m *mp);
+void runqput(p *pp, g *gp, bool next);
+g *runqget(p *pp);
+uint32_t runqlen(p *pp);
+void newproc(gofunc fn, void *arg);
+void mcommoninit(m *mp, int64_t id);
+void procresize(int32_t nprocs);
+_Noreturn void schedule(void);
+_Noreturn void mstart(void);
+void schedinit(void);
+void runtime_main(void *arg);
+void gopark(uint32_t reason);
+void goready(g *gp);
+void goexit1(void);
+void checkdead(void);
+void forEachG(void (*fn)(g *gp, void *arg), void *arg);
+int32_t allgcount(void);
+
+/* stack.c */
+void stackinit(void);
+struct stack stackalloc(uint32_t n);
+void stackfree(struct stack st);
+uint32_t stacksize_default(void);
+
+/* malloc.c */
+void mallocinit(void);
+uint64_t heapsys(void);
+
+/* runtime1.c */
+void check(void);
+void args(void);
+int goargc(void);
+char **goargv(void);
+const char *gogetenv(const char *key);
+int64_t getenv_int(const char *key, int64_t def, int64_t min, int64_t max);
+void parsedebugvars(void);
+
+/* cpuflags_amd64.c */
+void checkcpu(void);
+void cpuinit(void);
+extern bool x86HasRDRAND, x86HasXSAVE, x86HasInvariantTSC, x86HasX2APIC, x86HasTSCDeadline;
+
+/* alg.c */
+void alginit(void);
+uint32_t fastrand(void);
+uint32_t fastrandn(uint32_t n);
+
+/* inittrace.c */
+void inittrace_mark(const char *step);
+void inittrace_decide(void);
+
+/* panic.c, traceback.c, signal_amd64.c */
+_Noreturn void fatalthrow(void);
+void traceback(uintptr_t pc, uintptr_t bp, g *gp);
+void tracebackothers(g *me);
+void goroutineheader(g *gp);
+const char *gstatusname(g *gp);
+
+/* tests/kernel/ktest.c: runs the suite named by test= and returns the exit status */
+int ktest_main(const char *suite);
+
+#endif

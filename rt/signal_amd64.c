@@ -1,0 +1,64 @@
+/*
+ * signal_amd64.c - CPU exceptions seen by the runtime, as Go's
+ * signal_amd64.go and sigpanic see signals. The kernel calls sigtrap for
+ * every exception. A fault in a goroutine (a user G, outside runtime
+ * critical sections) is the program's: a page fault becomes Go's nil
+ * dereference panic, a divide error Go's integer divide panic. Anything
+ * else - a fault on g0, with locks held, or an unexpected vector - is the
+ * runtime's own failure: "fatal error: unexpected trap".
+ */
+#include "runtime.h"
+#include "os.h"
+#include "print.h"
+#include "../kernel/kernel.h"
+
+static bool user_fault(g *gp, const struct trapframe *tf)
+{
+	if (!gp || !gp->m || gp != gp->m->curg || gp->m->locks > 0)
+		return false;
+	return tf->vector == T_PAGE_FAULT || tf->vector == T_DIVIDE;
+}
+
+static _Noreturn void sigpanic(g *gp, struct trapframe *tf)
+{
+	if (tf->vector == T_PAGE_FAULT) {
+		uint64_t addr = faultaddr();
+		printf("panic: runtime error: invalid memory address or nil pointer dereference\n");
+		printf("[signal SIGSEGV: segmentation violation code=0x%lx addr=0x%lx pc=0x%lx]\n\n",
+		       (tf->error & 1) ? 2ul : 1ul, addr, tf->rip);
+	} else {
+		printf("panic: runtime error: integer divide by zero\n");
+		printf("[signal SIGFPE: integer divide by zero code=0x1 addr=0x%lx pc=0x%lx]\n\n", tf->rip, tf->rip);
+	}
+	print_trap_report(tf);
+	printf("\n");
+	goroutineheader(gp);
+	traceback(tf->rip, tf->rbp, gp);
+	exit(2);
+}
+
+void sigtrap(struct trapframe *tf)
+{
+	g *gp = getg();
+	if (gp && gp->m && gp->m->dying) {
+		/* faulting while printing a crash: say so and stop */
+		printf("fatal error: trap during panic (vector %lu, rip 0x%lx)\nexit status 2\n", tf->vector, tf->rip);
+		exitmachine(2);
+	}
+	if (user_fault(gp, tf)) {
+		gp->m->dying = true;
+		sigpanic(gp, tf);
+	}
+	print_trap_report(tf);
+	printf("fatal error: unexpected trap\n\n");
+	if (gp && gp->m) {
+		gp->m->dying = true;
+		if (gp == gp->m->g0)
+			printf("runtime stack:\n");
+		else
+			goroutineheader(gp);
+		traceback(tf->rip, tf->rbp, gp);
+		tracebackothers(gp);
+	}
+	exit(2);
+}

@@ -1,0 +1,147 @@
+"""case - one test case: what to boot and what the console must show.
+
+tests/cases.py holds the table as plain dicts; a key left out takes the
+default below. Case.from_dict checks every entry so that a typo in the
+table is an error, not a silently ignored field.
+"""
+
+import importlib.util
+import os
+import re
+import shlex
+from dataclasses import dataclass, fields
+
+import qemu
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str                       # unique; also names the log file
+    cmdline: str = None             # kernel command line; None: the image's own
+    boot: str = "disk"              # disk | usb | cdrom (cdrom: cmdline must be None)
+    cpu: str = None                 # None: tools/qemu.py's default (max)
+    machine: str = None             # None: q35
+    smp: int = None                 # None: 4
+    mem: str = None                 # None: 512M
+    qemu_args: tuple = ()           # extra QEMU arguments
+    timeout: float = None           # seconds; None: the harness default (60)
+    expect_exit: int = 0            # the guest's exit status
+    require: tuple = ()             # regexes that must all match the console
+    require_order: tuple = ()       # regexes that must match in this order
+    forbid: tuple = ()              # regexes that must not match
+    ktap: bool = False              # parse KTAP; each subtest is a result
+
+    @classmethod
+    def from_dict(cls, d):
+        """A Case from a table entry; ValueError explains what is wrong."""
+        if not isinstance(d, dict):
+            raise ValueError(f"case {d!r}: not a dict")
+        name = d.get("name")
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise ValueError(f"case {name!r}: name must be letters, digits, . _ -")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"case {name}: unknown field(s) {', '.join(unknown)}")
+        values = dict(d)
+        for key in ("qemu_args", "require", "require_order", "forbid"):
+            if key in values:
+                values[key] = _string_tuple(name, key, values[key])
+        case = cls(**values)
+        case._validate()
+        return case
+
+    def _validate(self):
+        where = f"case {self.name}"
+        if self.boot not in qemu.BOOT_MEDIA:
+            raise ValueError(f"{where}: boot must be one of {', '.join(qemu.BOOT_MEDIA)}")
+        if self.boot == "cdrom" and self.cmdline is not None:
+            raise ValueError(f"{where}: the ISO's command line is fixed; cmdline must be None")
+        if self.cmdline is not None:
+            try:
+                qemu.check_cmdline(self.cmdline)
+            except qemu.SetupError as e:
+                raise ValueError(f"{where}: {e}") from None
+        if not isinstance(self.expect_exit, int) or not 0 <= self.expect_exit <= 127:
+            raise ValueError(f"{where}: expect_exit must be an int in 0..127")
+        if self.timeout is not None and not self.timeout > 0:
+            raise ValueError(f"{where}: timeout must be positive")
+        for key in ("require", "require_order", "forbid"):
+            for pattern in getattr(self, key):
+                try:
+                    re.compile(pattern)
+                except re.error as e:
+                    raise ValueError(f"{where}: {key} regex {pattern!r}: {e}") from None
+
+    def qemu_config(self, build_dir):
+        """The tools/qemu.py Config that boots this case."""
+        cfg = qemu.Config(boot=self.boot,
+                          image=os.path.join(build_dir, "usb.img"),
+                          iso=os.path.join(build_dir, "rt.iso"),
+                          extra=list(self.qemu_args) + qemu.env_extra_args())
+        for key in ("cpu", "machine", "smp", "mem"):
+            if getattr(self, key) is not None:
+                setattr(cfg, key, getattr(self, key))
+        return cfg
+
+    def repro_command(self, build_dir):
+        """A tools/qemu.py command line that boots this case by hand."""
+        argv = ["python3", "tools/qemu.py", "--boot", self.boot]
+        argv += ["--iso" if self.boot == "cdrom" else "--image",
+                 os.path.join(build_dir, "rt.iso" if self.boot == "cdrom" else "usb.img")]
+        if self.cmdline is not None:
+            argv += ["--cmdline", self.cmdline]
+        for key in ("cpu", "machine", "smp", "mem"):
+            if getattr(self, key) is not None:
+                argv += ["--" + key, str(getattr(self, key))]
+        if self.qemu_args:
+            argv += ["--"] + list(self.qemu_args)
+        return shlex.join(argv)
+
+    def summary(self):
+        """One line for --list."""
+        parts = [self.boot, "ktap" if self.ktap else f"exit {self.expect_exit}"]
+        for key in ("cpu", "machine", "smp", "mem"):
+            if getattr(self, key) is not None:
+                parts.append(f"{key}={getattr(self, key)}")
+        cmd = "(image default)" if self.cmdline is None else repr(self.cmdline)
+        return f"{self.name:<20} {' '.join(parts):<28} {cmd}"
+
+
+def _string_tuple(name, key, value):
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"case {name}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def load(path):
+    """The cases of the table file `path` (its CASES list), validated."""
+    spec = importlib.util.spec_from_file_location("cases", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    cases = [Case.from_dict(d) for d in module.CASES]
+    seen = set()
+    for c in cases:
+        if c.name in seen:
+            raise ValueError(f"case {c.name}: defined twice")
+        seen.add(c.name)
+    return cases
+
+
+def matches(name, pattern):
+    """-k: a substring of the name, or a regex that matches part of it."""
+    if pattern in name:
+        return True
+    try:
+        return re.search(pattern, name) is not None
+    except re.error:
+        return False
+
+
+def select(cases, patterns):
+    """The cases matching any of `patterns` (all of them when none)."""
+    if not patterns:
+        return list(cases)
+    return [c for c in cases if any(matches(c.name, p) for p in patterns)]
