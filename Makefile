@@ -22,6 +22,9 @@ FONT      ?= /usr/share/consolefonts/Lat15-Terminus16.psf.gz
 OVMF_CODE ?= /usr/share/OVMF/OVMF_CODE_4M.fd
 export QEMUFLAGS
 
+# V=1 shows the full commands
+Q := $(if $(V),,@)
+
 CC      := gcc
 LD      := ld
 NASM    := nasm
@@ -35,7 +38,7 @@ KCFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -Iinclude -I$(BUILD)/gen \
 	-mno-red-zone -mcmodel=kernel -fno-pic -fno-pie -mcx16 \
 	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
-	-fno-asynchronous-unwind-tables -MMD -MP
+	-fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -MMD -MP
 # The runtime and the machine layer never touch SSE registers, so traps
 # need not save them; programs may use them freely.
 RTCFLAGS := $(KCFLAGS) -mgeneral-regs-only
@@ -61,23 +64,27 @@ deps:
 
 $(BUILD)/gen/font.h: tools/psf2c.py | deps
 	@mkdir -p $(dir $@)
-	$(PYTHON) tools/psf2c.py $(FONT) $@
+	@echo "  GEN     $@ (from $(FONT))"
+	$(Q)$(PYTHON) tools/psf2c.py $(FONT) $@
 
 $(BUILD)/gen/asm_offsets.inc: rt/asm_offsets.c rt/runtime2.h include/rt.h | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(RTCFLAGS) -MF /dev/null -S -o $(BUILD)/gen/asm_offsets.s $<
-	sed -n 's/^[[:space:]]*->\([a-zA-Z0-9_]*\) \$$\{0,1\}\(-\{0,1\}[0-9]*\).*/%define \1 \2/p' \
+	@echo "  GEN     $@"
+	$(Q)$(CC) $(RTCFLAGS) -MF /dev/null -S -o $(BUILD)/gen/asm_offsets.s $<
+	$(Q)sed -n 's/^[[:space:]]*->\([a-zA-Z0-9_]*\) \$$\{0,1\}\(-\{0,1\}[0-9]*\).*/%define \1 \2/p' \
 		$(BUILD)/gen/asm_offsets.s > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/kernel/fbcons.o: $(BUILD)/gen/font.h
 
-$(BUILD)/%.o: %.c | deps
+$(BUILD)/%.o: %.c Makefile | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(RTCFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(RTCFLAGS) -c -o $@ $<
 
-$(BUILD)/%.o: %.asm $(BUILD)/gen/asm_offsets.inc | deps
+$(BUILD)/%.o: %.asm $(BUILD)/gen/asm_offsets.inc Makefile | deps
 	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -o $@ $<
+	@echo "  NASM    $<"
+	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -o $@ $<
 
 # The program: rebuilt whenever APP changes (the stamp records it).
 $(BUILD)/app.stamp: FORCE
@@ -89,14 +96,15 @@ $(BUILD)/app.o: $(APP_SRCS) $(BUILD)/app.stamp include/rt.h include/string.h | d
 	@for f in $(APP_SRCS); do test -f "$$f" || { echo "make: APP: no such file: $$f" >&2; exit 2; }; done
 	@rm -rf $(BUILD)/app && mkdir -p $(BUILD)/app
 	@set -e; i=0; for f in $(APP_SRCS); do i=$$((i+1)); \
-		echo "$(CC) ... -c $$f"; \
+		echo "  CC      $$f"; \
 		$(CC) $(KCFLAGS) -MF /dev/null -c -o $(BUILD)/app/$$i.o $$f; done
-	$(LD) -r -o $@ $(BUILD)/app/*.o
+	$(Q)$(LD) -r -o $@ $(BUILD)/app/*.o
 
 $(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/app.o linker.ld
-	$(LD) -nostdlib -static -z max-page-size=4096 -T linker.ld -o $@ $(KOBJS) $(BUILD)/app.o
-	nm -n $@ > $(BUILD)/kernel.sym
-	objdump -d -M intel $@ > $(BUILD)/kernel.asm
+	@echo "  LD      $@ (+ kernel.sym, kernel.asm)"
+	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -T linker.ld -o $@ $(KOBJS) $(BUILD)/app.o
+	$(Q)nm -n $@ > $(BUILD)/kernel.sym
+	$(Q)objdump -d -M intel $@ > $(BUILD)/kernel.asm
 
 # ---- the loader (GNU-EFI) ----
 
@@ -109,14 +117,17 @@ EFI_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
 
 $(BUILD)/boot/%.o: boot/%.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(EFI_CFLAGS) -c -o $@ $<
+	@echo "  CC      $< (EFI)"
+	$(Q)$(CC) $(EFI_CFLAGS) -c -o $@ $<
 
 $(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o
-	$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
+	@echo "  LD      $@"
+	$(Q)$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
 		$(EFI_LIB)/crt0-efi-x86_64.o $^ -L$(EFI_LIB) -lgnuefi -lefi -o $@
 
 $(BUILD)/BOOTX64.EFI: $(BUILD)/boot/loader.so
-	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+	@echo "  EFI     $@"
+	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
 # ---- images ----
@@ -124,7 +135,7 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/boot/loader.so
 image: $(BUILD)/usb.img $(BUILD)/rt.iso
 
 $(BUILD)/usb.img $(BUILD)/rt.iso &: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/app.stamp iso/mkimage.sh
-	sh iso/mkimage.sh $(BUILD) '$(CMDLINE)'
+	$(Q)sh iso/mkimage.sh $(BUILD) '$(CMDLINE)'
 
 # ---- running ----
 
@@ -148,10 +159,11 @@ HOST_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefine
 
 test-host: | deps
 	@mkdir -p $(BUILD)/host
-	$(CC) $(HOST_CFLAGS) -Irt -Dprintf=rt_printf -Dsnprintf=rt_snprintf -Dvsnprintf=rt_vsnprintf \
+	@echo "  HOSTCC  tests/host/print_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Irt -Dprintf=rt_printf -Dsnprintf=rt_snprintf -Dvsnprintf=rt_vsnprintf \
 		-Dvprintf=rt_vprintf -c -o $(BUILD)/host/print.o rt/print.c
-	$(CC) $(HOST_CFLAGS) -Irt -o $(BUILD)/host/print_test tests/host/print_test.c $(BUILD)/host/print.o
-	$(BUILD)/host/print_test
+	$(Q)$(CC) $(HOST_CFLAGS) -Irt -o $(BUILD)/host/print_test tests/host/print_test.c $(BUILD)/host/print.o
+	$(Q)$(BUILD)/host/print_test
 
 # ---- a real machine ----
 

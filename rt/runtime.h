@@ -77,6 +77,7 @@ void inittrace_decide(void);
 /* panic.c, traceback.c, signal_amd64.c */
 _Noreturn void fatalthrow(void);
 void traceback(uintptr_t pc, uintptr_t bp, g *gp);
+void traceback_trap(uintptr_t pc, uintptr_t sp, uintptr_t bp, g *gp);
 void tracebackothers(g *me);
 void goroutineheader(g *gp);
 const char *gstatusname(g *gp);

@@ -33,7 +33,7 @@ static _Noreturn void sigpanic(g *gp, struct trapframe *tf)
 	print_trap_report(tf);
 	printf("\n");
 	goroutineheader(gp);
-	traceback(tf->rip, tf->rbp, gp);
+	traceback_trap(tf->rip, tf->rsp, tf->rbp, gp);
 	exit(2);
 }
 
@@ -52,12 +52,19 @@ void sigtrap(struct trapframe *tf)
 	print_trap_report(tf);
 	printf("fatal error: unexpected trap\n\n");
 	if (gp && gp->m) {
-		gp->m->dying = true;
-		if (gp == gp->m->g0)
+		m *mp = gp->m;
+		mp->dying = true;
+		if (gp == mp->g0)
 			printf("runtime stack:\n");
 		else
 			goroutineheader(gp);
-		traceback(tf->rip, tf->rbp, gp);
+		traceback_trap(tf->rip, tf->rsp, tf->rbp, gp);
+		if (gp == mp->g0 && mp->curg) {
+			/* the goroutine that was switching to g0 when it faulted */
+			printf("\n");
+			goroutineheader(mp->curg);
+			traceback(mp->curg->sched.pc, mp->curg->sched.bp, mp->curg);
+		}
 		tracebackothers(gp);
 	}
 	exit(2);

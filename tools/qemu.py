@@ -158,6 +158,41 @@ def check_cmdline(cmdline):
         raise SetupError("the kernel command line must be printable ASCII")
 
 
+KERNEL_FILE = "::/EFI/BOOT/KERNEL.ELF"
+
+
+def _truncate(elf):
+    return elf[:16384]      # inside the first loadable segment
+
+
+def _wrong_machine(elf):
+    return elf[:18] + (3).to_bytes(2, "little") + elf[20:]     # EM_386
+
+
+def _bad_magic(elf):
+    return b"\x7fELG" + elf[4:]
+
+
+# Ways to damage KERNEL.ELF, to test that the loader refuses it.
+CORRUPTIONS = {"truncated": _truncate, "wrong-machine": _wrong_machine, "bad-magic": _bad_magic}
+
+
+def corrupt_kernel(disk, how):
+    """Replace KERNEL.ELF in the image file `disk` by a damaged copy."""
+    if how not in CORRUPTIONS:
+        raise SetupError(f"unknown kernel corruption {how!r} (known: {', '.join(CORRUPTIONS)})")
+    elf = disk + ".elf"
+    _run_tool(["mcopy", "-o", "-i", f"{disk}@@{ESP_OFFSET}", KERNEL_FILE, elf], "reading KERNEL.ELF")
+    try:
+        with open(elf, "rb") as f:
+            data = CORRUPTIONS[how](f.read())
+        with open(elf, "wb") as f:
+            f.write(data)
+        _run_tool(["mcopy", "-o", "-i", f"{disk}@@{ESP_OFFSET}", elf, KERNEL_FILE], "writing KERNEL.ELF")
+    finally:
+        os.unlink(elf)
+
+
 def prepare_image(image, cmdline, dest):
     """Copy the disk image `image` to `dest` (sharing blocks where the file
     system can, sparse otherwise) and write `cmdline` into the copy's
@@ -259,9 +294,10 @@ class Instance:
     read-only); a string gets a private image copy holding it. The ISO's
     command line is fixed, so cdrom refuses one."""
 
-    def __init__(self, cfg, cmdline=None, tmp_root=None):
+    def __init__(self, cfg, cmdline=None, tmp_root=None, corrupt=None):
         self.cfg = cfg
         self.cmdline = cmdline
+        self.corrupt = corrupt
         self.tmp_root = tmp_root
         self.dir = None
         self.argv = None
@@ -284,11 +320,14 @@ class Instance:
             raise SetupError(f"{OVMF_CODE}: missing (install the ovmf package)")
         vars_path = copy_vars(os.path.join(self.dir, "OVMF_VARS.fd"))
         disk = None
-        if self.cmdline is not None:
+        if self.cmdline is not None or self.corrupt:
             if cfg.boot == "cdrom":
-                raise SetupError("the ISO's command line is fixed: "
-                                 "no --cmdline with --boot cdrom")
-            disk = prepare_image(cfg.image, self.cmdline, os.path.join(self.dir, "disk.img"))
+                raise SetupError("the ISO's files are fixed: "
+                                 "no --cmdline or --corrupt-kernel with --boot cdrom")
+            cmdline = self.cmdline if self.cmdline is not None else ""
+            disk = prepare_image(cfg.image, cmdline, os.path.join(self.dir, "disk.img"))
+            if self.corrupt:
+                corrupt_kernel(disk, self.corrupt)
         self.argv = build_argv(cfg, vars_path, disk)
 
     def close(self):
@@ -400,6 +439,8 @@ def parse_args(argv):
     p.add_argument("--boot", choices=BOOT_MEDIA, default=d.boot,
                    help="boot medium (default %(default)s)")
     p.add_argument("--cmdline", help="kernel command line, written into a copy of the image")
+    p.add_argument("--corrupt-kernel", choices=sorted(CORRUPTIONS),
+                   help="damage KERNEL.ELF in a copy of the image (tests the loader's checks)")
     p.add_argument("--smp", type=int, default=d.smp, help="CPUs (default %(default)s)")
     p.add_argument("--mem", default=d.mem, help="memory (default %(default)s)")
     p.add_argument("--cpu", default=d.cpu, help="CPU model (default %(default)s)")
@@ -433,7 +474,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
     try:
-        with Instance(cfg, cmdline=args.cmdline) as inst:
+        with Instance(cfg, cmdline=args.cmdline, corrupt=args.corrupt_kernel) as inst:
             if args.print_cmd:
                 print(shlex.join(inst.argv), file=sys.stderr, flush=True)
             if cfg.gdb:

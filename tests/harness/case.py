@@ -32,6 +32,7 @@ class Case:
     require_order: tuple = ()       # regexes that must match in this order
     forbid: tuple = ()              # regexes that must not match
     ktap: bool = False              # parse KTAP; each subtest is a result
+    corrupt_kernel: str = None      # damage KERNEL.ELF first: tools/qemu.py CORRUPTIONS
 
     @classmethod
     def from_dict(cls, d):
@@ -64,6 +65,8 @@ class Case:
                 qemu.check_cmdline(self.cmdline)
             except qemu.SetupError as e:
                 raise ValueError(f"{where}: {e}") from None
+        if self.corrupt_kernel is not None and self.corrupt_kernel not in qemu.CORRUPTIONS:
+            raise ValueError(f"{where}: corrupt_kernel must be one of {', '.join(qemu.CORRUPTIONS)}")
         if not isinstance(self.expect_exit, int) or not 0 <= self.expect_exit <= 127:
             raise ValueError(f"{where}: expect_exit must be an int in 0..127")
         if self.timeout is not None and not self.timeout > 0:
@@ -93,6 +96,8 @@ class Case:
                  os.path.join(build_dir, "rt.iso" if self.boot == "cdrom" else "usb.img")]
         if self.cmdline is not None:
             argv += ["--cmdline", self.cmdline]
+        if self.corrupt_kernel:
+            argv += ["--corrupt-kernel", self.corrupt_kernel]
         for key in ("cpu", "machine", "smp", "mem"):
             if getattr(self, key) is not None:
                 argv += ["--" + key, str(getattr(self, key))]

@@ -61,7 +61,7 @@ class Runner:
         timeout = self.timeout_for(case)
         try:
             with qemu.Instance(case.qemu_config(self.build_dir), case.cmdline,
-                               tmp_root=self.tmp_root) as inst:
+                               tmp_root=self.tmp_root, corrupt=case.corrupt_kernel) as inst:
                 return self._run_qemu(case.name, inst, timeout)
         except qemu.SetupError as e:
             return Outcome(setup_error=f"setup: {e}", timeout=timeout)

@@ -21,10 +21,10 @@ static __attribute__((noinline)) void nullwrite(void)
 }
 KTEST_SCENARIO(nullwrite, nullwrite);
 
-static volatile int zero;
+static volatile int zero, hundred = 100;
 static __attribute__((noinline)) void divzero(void)
 {
-	printf("%d\n", 1 / zero);
+	printf("%d\n", hundred / zero);
 }
 KTEST_SCENARIO(divzero, divzero);
 
