@@ -149,11 +149,15 @@ debug: image
 
 # ---- tests ----
 
+# The host unit tests, the walkthrough's gdb session, a program from outside
+# the tree, then every QEMU case; the harness's last line is the summary.
 test: image test-host
-	$(PYTHON) tests/run --build-dir $(BUILD)
+	$(Q)$(PYTHON) tests/gdb_flow.py --build-dir $(BUILD)
+	$(Q)sh tests/external_app.sh $(BUILD)
+	$(Q)$(PYTHON) tests/run --build-dir $(BUILD)
 
 test-quick: image test-host
-	$(PYTHON) tests/run --build-dir $(BUILD) -k 'boot-demo|ktap-'
+	$(Q)$(PYTHON) tests/run --build-dir $(BUILD) -k 'boot-demo|ktap-'
 
 HOST_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
 

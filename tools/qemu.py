@@ -20,7 +20,7 @@ Used two ways:
       python3 tools/qemu.py [--image build/usb.img] [--iso build/rt.iso]
                             [--boot disk|usb|cdrom] [--cmdline "..."]
                             [--smp N] [--mem M] [--cpu C] [--machine M]
-                            [--display none|gtk|sdl] [--gdb] [--print-cmd]
+                            [--display none|gtk|sdl] [--gdb [PORT]] [--print-cmd]
                             [-- extra qemu args]
 
   The guest's serial console is shown live on stdout (and takes keyboard
@@ -81,7 +81,7 @@ class Config:
     iso: str = "build/rt.iso"        # El Torito EFI CD, for cdrom
     serial: str = "stdio"            # any -serial argument: stdio, file:P, pipe:P
     display: str = "none"            # none | gtk | sdl
-    gdb: bool = False                # -s -S: gdb stub on :1234, start halted
+    gdb: int = 0                     # gdb stub on this TCP port, start halted; 0: none
     extra: list = field(default_factory=list)   # appended last, as given
 
 
@@ -275,7 +275,7 @@ def build_argv(cfg, vars_path, disk=None):
              "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
              "-nic", "none"]
     if cfg.gdb:
-        argv += ["-s", "-S"]
+        argv += ["-gdb", f"tcp:127.0.0.1:{cfg.gdb}", "-S"]
     return argv + list(cfg.extra)
 
 
@@ -447,8 +447,8 @@ def parse_args(argv):
     p.add_argument("--machine", default=d.machine, help="machine type (default %(default)s)")
     p.add_argument("--display", choices=DISPLAYS, default=d.display,
                    help="graphical display (default %(default)s)")
-    p.add_argument("--gdb", action="store_true",
-                   help="gdb stub on localhost:1234, CPU halted until gdb continues")
+    p.add_argument("--gdb", type=int, nargs="?", const=1234, default=0, metavar="PORT",
+                   help="gdb stub on localhost:PORT (default 1234), CPU halted until gdb continues")
     p.add_argument("--print-cmd", action="store_true",
                    help="print the QEMU command line to stderr before running it")
     args = p.parse_args(argv)
@@ -478,8 +478,8 @@ def main(argv=None):
             if args.print_cmd:
                 print(shlex.join(inst.argv), file=sys.stderr, flush=True)
             if cfg.gdb:
-                print("qemu.py: CPU halted; gdb stub on localhost:1234 "
-                      "(gdb: target remote :1234)", file=sys.stderr, flush=True)
+                print(f"qemu.py: CPU halted; gdb stub on localhost:{cfg.gdb} "
+                      f"(gdb: target remote :{cfg.gdb})", file=sys.stderr, flush=True)
             rc, printed, nbytes = run_teed(inst.argv)
     except SetupError as e:
         print(f"qemu.py: {e}", file=sys.stderr)

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""gdb_flow.py - the walkthrough's gdb session, in batch mode, against make
+debug's QEMU stub: gdb must stop at _rt0_amd64, rt0_go, schedinit,
+runtime_main and main_main, in that order, with kernel.elf's symbols. At
+the end (machine_exit) it takes a screendump through gdb's monitor command
+and checks that the framebuffer console drew the same run on screen.
+
+Usage: tests/gdb_flow.py [--build-dir build]
+Prints PASS/FAIL lines; exits non-zero on a failure.
+"""
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import qemu  # noqa: E402
+
+FLOW = ["_rt0_amd64", "rt0_go", "schedinit", "runtime_main", "main_main"]
+TEXT_GREY = (0xAA, 0xAA, 0xAA)      # kernel/fbcons.c's foreground colour
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gdb_script(port, screen):
+    lines = ["set pagination off", "set confirm off",
+             f"target remote 127.0.0.1:{port}",
+             "hbreak _rt0_amd64_efi", "continue", "delete"]
+    lines += [f"break {f}" for f in FLOW] + ["break machine_exit"]
+    lines += ["continue"] * (len(FLOW) + 1)
+    lines += ["info registers rip", f"monitor screendump {screen}", "kill", "quit"]
+    return "\n".join(lines) + "\n"
+
+
+def read_ppm(path):
+    """(width, height, bytes) of a binary P6 PPM, as QEMU's screendump writes."""
+    with open(path, "rb") as f:
+        data = f.read()
+    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
+    if not m:
+        raise ValueError("not a P6 PPM")
+    w, h = int(m.group(1)), int(m.group(2))
+    return w, h, data[m.end():]
+
+
+def text_rows(path):
+    """Number of 16-pixel text rows that hold foreground-coloured pixels."""
+    w, h, px = read_ppm(path)
+    rows = set()
+    grey = bytes(TEXT_GREY)
+    for y in range(h):
+        line = px[y * w * 3:(y + 1) * w * 3]
+        if grey in line:
+            rows.add(y // 16)
+    return len(rows)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build-dir", default="build")
+    args = ap.parse_args()
+    os.chdir(ROOT)
+    port = free_port()
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="rt-gdb-") as tmp:
+        screen = os.path.join(tmp, "screen.ppm")
+        script = os.path.join(tmp, "flow.gdb")
+        with open(script, "w") as f:
+            f.write(gdb_script(port, screen))
+        cfg = qemu.Config(smp=1, image=os.path.join(args.build_dir, "usb.img"),
+                          serial="file:" + os.path.join(tmp, "serial.out"), gdb=port)
+        with qemu.Instance(cfg, cmdline="GODEBUG=inittrace=1") as inst:
+            q = subprocess.Popen(inst.argv, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                out = subprocess.run(["gdb", "-q", "-batch", "-x", script,
+                                      os.path.join(args.build_dir, "kernel.elf")],
+                                     capture_output=True, text=True, timeout=240).stdout
+            finally:
+                q.kill()
+                q.wait()
+        stops = re.findall(r"^(?:Thread \d+ hit )?Breakpoint \d+, (?:0x[0-9a-f]+ in )?(\w+) \(", out, re.M)
+        want = ["_rt0_amd64_efi"] + FLOW + ["machine_exit"]
+        if stops == want:
+            print(f"PASS gdb-startup-flow: stopped at {' -> '.join(stops)}")
+        else:
+            print(f"FAIL gdb-startup-flow: stops {stops}, want {want}")
+            print("    " + "\n    ".join(out.splitlines()[-40:]))
+            failures += 1
+        try:
+            n = text_rows(screen)
+            if n >= 10:
+                print(f"PASS framebuffer-console: {n} text rows drawn on screen")
+                if os.environ.get("RT_KEEP_SCREEN"):
+                    import shutil
+                    shutil.copy(screen, os.environ["RT_KEEP_SCREEN"])
+            else:
+                print(f"FAIL framebuffer-console: only {n} text rows on screen")
+                failures += 1
+        except (OSError, ValueError) as e:
+            print(f"FAIL framebuffer-console: no screendump ({e})")
+            failures += 1
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
