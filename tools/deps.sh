@@ -50,9 +50,22 @@ if [ "$need_bpo" = yes ] && ! grep -rqs 'bookworm-backports' /etc/apt/sources.li
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-if [ "$need_bpo" = yes ]; then
-	apt-get install -y -qq --no-install-recommends -t bookworm-backports qemu-system-x86 qemu-utils
+log=/tmp/rt-deps.log
+# One transaction; "pkg/bookworm-backports" takes only QEMU (and what it
+# strictly needs) from backports, so shared libraries such as libelf1 stay
+# at the versions the rest (gdb) was built against.
+sel=""
+for p in $missing; do
+	case "$p" in
+	qemu-system-x86|qemu-utils) [ "$need_bpo" = yes ] && p="$p/bookworm-backports" ;;
+	esac
+	sel="$sel $p"
+done
+[ "$need_bpo" = no ] || case " $sel " in *" qemu-utils"*) ;; *) sel="$sel qemu-utils/bookworm-backports" ;; esac
+echo "deps: apt-get install$sel (log: $log)"
+if ! { apt-get update && apt-get install -y --no-install-recommends $sel; } >"$log" 2>&1; then
+	tail -20 "$log" >&2
+	echo "deps: apt-get failed; the whole log is in $log" >&2
+	exit 1
 fi
-apt-get install -y -qq --no-install-recommends $missing
 echo "deps: done"
