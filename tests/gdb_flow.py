@@ -64,13 +64,26 @@ def text_rows(path):
     return len(rows)
 
 
+def check_entry(kernel):
+    """readelf's entry point must be the address of _rt0_amd64_efi."""
+    hdr = subprocess.run(["readelf", "-h", kernel], capture_output=True, text=True).stdout
+    entry = int(re.search(r"Entry point address:\s+0x([0-9a-f]+)", hdr).group(1), 16)
+    syms = subprocess.run(["nm", kernel], capture_output=True, text=True).stdout
+    sym = int(re.search(r"^([0-9a-f]+) T _rt0_amd64_efi$", syms, re.M).group(1), 16)
+    if entry == sym:
+        print(f"PASS elf-entry: entry point 0x{entry:x} is _rt0_amd64_efi")
+        return 0
+    print(f"FAIL elf-entry: entry point 0x{entry:x}, _rt0_amd64_efi at 0x{sym:x}")
+    return 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build-dir", default="build")
     args = ap.parse_args()
     os.chdir(ROOT)
     port = free_port()
-    failures = 0
+    failures = check_entry(os.path.join(args.build_dir, "kernel.elf"))
     with tempfile.TemporaryDirectory(prefix="rt-gdb-") as tmp:
         screen = os.path.join(tmp, "screen.ppm")
         script = os.path.join(tmp, "flow.gdb")

@@ -51,19 +51,22 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 log=/tmp/rt-deps.log
-# One transaction; "pkg/bookworm-backports" takes only QEMU (and what it
-# strictly needs) from backports, so shared libraries such as libelf1 stay
-# at the versions the rest (gdb) was built against.
-sel=""
+# Two steps: everything but QEMU from the stable suite first, then QEMU
+# from backports. In the other order QEMU's dependencies would bring
+# backports' libelf1, which stable's gdb (libdw1) cannot live with.
+rest="" qemu=""
 for p in $missing; do
 	case "$p" in
-	qemu-system-x86|qemu-utils) [ "$need_bpo" = yes ] && p="$p/bookworm-backports" ;;
+	qemu-system-x86|qemu-utils) qemu="$qemu $p" ;;
+	*) rest="$rest $p" ;;
 	esac
-	sel="$sel $p"
 done
-[ "$need_bpo" = no ] || case " $sel " in *" qemu-utils"*) ;; *) sel="$sel qemu-utils/bookworm-backports" ;; esac
-echo "deps: apt-get install$sel (log: $log)"
-if ! { apt-get update && apt-get install -y --no-install-recommends $sel; } >"$log" 2>&1; then
+bpo=""
+[ "$need_bpo" = no ] || bpo="-t bookworm-backports"
+echo "deps: apt-get install$rest$qemu (log: $log)"
+if ! { apt-get update &&
+       { [ -z "$rest" ] || apt-get install -y --no-install-recommends $rest; } &&
+       { [ -z "$qemu" ] || apt-get install -y --no-install-recommends $bpo $qemu qemu-utils; }; } >"$log" 2>&1; then
 	tail -20 "$log" >&2
 	echo "deps: apt-get failed; the whole log is in $log" >&2
 	exit 1
