@@ -33,15 +33,17 @@ PYTHON  := python3
 
 # ---- the kernel image (kernel/, rt/, tests/kernel/, the program) ----
 
-GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
-KCFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+# Evaluated on first use, not at parse time: on a new machine gcc itself
+# arrives with `make deps`, after this Makefile has been read.
+GCC_INCLUDE = $(eval GCC_INCLUDE := $$(shell $(CC) -print-file-name=include))$(GCC_INCLUDE)
+KCFLAGS = -std=c11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -Iinclude -I$(BUILD)/gen \
 	-mno-red-zone -mcmodel=kernel -fno-pic -fno-pie -mcx16 \
 	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -MMD -MP
 # The runtime and the machine layer never touch SSE registers, so traps
 # need not save them; programs may use them freely.
-RTCFLAGS := $(KCFLAGS) -mgeneral-regs-only
+RTCFLAGS = $(KCFLAGS) -mgeneral-regs-only
 NASMFLAGS := -f elf64 -g -F dwarf -I$(BUILD)/gen/ -Irt/
 
 KERNEL_C := $(wildcard kernel/*.c)
