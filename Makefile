@@ -170,6 +170,13 @@ test-host: | deps
 		-Dvprintf=rt_vprintf -c -o $(BUILD)/host/print.o rt/print.c
 	$(Q)$(CC) $(HOST_CFLAGS) -Irt -o $(BUILD)/host/print_test tests/host/print_test.c $(BUILD)/host/print.o
 	$(Q)$(BUILD)/host/print_test
+	@echo "  HOSTCC  tests/host/sizeclasses_test"
+	$(Q)$(PYTHON) tools/mksizeclasses.py --check
+	$(Q)$(CC) $(HOST_CFLAGS) -Irt -o $(BUILD)/host/sizeclasses_test tests/host/sizeclasses_test.c
+	$(Q)$(BUILD)/host/sizeclasses_test
+	@echo "  HOSTCC  tests/host/buddy_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -Iinclude -o $(BUILD)/host/buddy_test tests/host/buddy_test.c kernel/buddy.c
+	$(Q)$(BUILD)/host/buddy_test
 
 # ---- a real machine ----
 

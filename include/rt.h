@@ -79,6 +79,21 @@ void *calloc(size_t n, size_t size);        /* overflow of n*size panics */
 void *realloc(void *p, size_t n);
 void  free(void *p);                        /* free of a pointer malloc did not return throws */
 
+/* memory statistics (Go's runtime.ReadMemStats), in bytes unless named n* */
+typedef struct {
+	uint64_t heap_inuse;        /* heap spans holding objects */
+	uint64_t heap_idle;         /* free heap spans, backed or not */
+	uint64_t heap_released;     /* of heap_idle, given back to the machine */
+	uint64_t heap_sys;          /* heap address space handed to spans so far */
+	uint64_t stack_inuse;       /* goroutine stack pages backed */
+	uint64_t pagetables;        /* page-table pages */
+	uint64_t phys_free;         /* machine memory not in use */
+	uint64_t phys_total;        /* machine memory the runtime manages */
+	uint64_t nmalloc, nfree;    /* objects allocated and freed, small and large */
+	uint64_t nsweep;            /* empty spans bgsweep returned to the heap */
+} memstats_t;
+void read_memstats(memstats_t *ms);
+
 /* ---- console and failure ---- */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -58,10 +58,26 @@ void trap_report(const struct trapframe *tf);   /* vector, error, rip+symbol, cr
 const char *ksym_lookup(uint64_t addr, uint64_t *offset);
 uint64_t ksym_addr(const char *name);
 
-/* ---- memory (memory.c) ---- */
-void *early_alloc_pages(size_t npages);         /* zeroed, direct-map address; NULL when out */
-uint64_t early_free_pages(void);
-void drop_identity_map(void);
+/* ---- physical pages (physmem.c) ---- */
+void physmem_init(void);
+void *page_alloc(size_t npages);                /* zeroed, contiguous, direct-map address; NULL when out */
+void page_free(void *v, size_t npages);
+uint64_t page_free_count(void);
+uint64_t page_total_count(void);
+uint64_t lowmem_page(void);                     /* a page below 1 MiB, physical; 0 when none */
+const char *physmem_check(void);                /* NULL when the allocator's invariants hold */
+
+/* ---- page tables (vm.c) ---- */
+/* The runtime's dynamic regions (goroutine stacks, heap) are reserved in
+ * [VM_DYNAMIC_BASE, VM_DYNAMIC_END) and backed with vm_map_page. */
+#define VM_DYNAMIC_BASE 0xffffc00000000000ull
+#define VM_DYNAMIC_END  0xffffe00000000000ull
+void vm_init(void);
+void vm_switch(void);
+void vm_map_page(uint64_t va, uint64_t pa);     /* RW, NX */
+uint64_t vm_unmap_page(uint64_t va);            /* returns the page's physical address, 0 if none */
+bool vm_mapped(uint64_t va);
+uint64_t vm_pagetable_pages(void);
 
 /* ---- cpu (cpufeat.c) ---- */
 bool cpu_under_qemu(void);

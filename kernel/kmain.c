@@ -44,7 +44,8 @@ void kinit(uint64_t bootinfo_phys)
 	enable_sse();
 	ksym_init(phys_to_virt(bi->kernel_file), bi->symtab_off, bi->symtab_size,
 	          bi->strtab_off, bi->strtab_size);
-	drop_identity_map();            /* address 0 unmapped from here on */
+	physmem_init();                 /* free pages from the memory map */
+	vm_init();                      /* our page tables: W^X, NX direct map, no page 0 */
 	/* the 8259 PICs stay masked: interrupts come through the APIC */
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);

@@ -13,8 +13,6 @@
 
 typedef void (__attribute__((ms_abi)) *efi_reset_fn)(int type, uint64_t status, uint64_t size, void *data);
 
-void restore_identity_map(void);
-
 bool cpu_under_qemu(void)
 {
 	uint32_t r[4];
@@ -44,8 +42,7 @@ _Noreturn void machine_exit(int code)
 		outb(0xf4, (uint8_t)code);
 	if (bootinfo && bootinfo->efi_runtime) {
 		/* Runtime services were never moved (no SetVirtualAddressMap):
-		 * they run 1:1, so bring the identity map back first. */
-		restore_identity_map();
+		 * they run 1:1, and vm.c keeps exactly their regions mapped so. */
 		uint64_t rt = bootinfo->efi_runtime;
 		efi_reset_fn reset = *(efi_reset_fn *)(rt + RT_RESET_SYSTEM_OFFSET);
 		reset(EFI_RESET_SHUTDOWN, code ? 0x8000000000000015ull /* EFI_ABORTED */ : 0, 0, 0);

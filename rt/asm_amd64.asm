@@ -16,7 +16,7 @@ extern settls, runtime_main, goexit1, badmcall, badmcall2, inittrace_mark
 extern g0, m0
 
 global _rt0_amd64:function, rt0_go:function, gogo:function, mcall:function
-global goexit_asm:function, abort:function, g0_stack, g0_stack_top
+global goexit_asm:function, abort:function, g0_guard, g0_stack, g0_stack_top
 
 section .text
 
@@ -140,6 +140,7 @@ name_newproc:	db	"newproc", 0
 
 section .bss
 alignb 4096
+g0_guard:	resb	4096			; left unmapped by kernel/vm.c: overflow faults
 g0_stack:	resb	G0_STACK_SIZE
 g0_stack_top:
 

@@ -6,6 +6,7 @@
 #ifndef RT_OS_H
 #define RT_OS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,7 +27,14 @@ int64_t ticks_to_ns(uint64_t ticks);
 _Noreturn void exitmachine(int code);
 _Noreturn void osyield_halt(void);
 /* mem_baremetal.c */
+void *sysReserve(size_t n);
+bool sysMap(void *v, size_t n);
+size_t sysUnused(void *v, size_t n);    /* pages given back */
 void *sysAlloc(size_t n);
+bool sysMapped(void *v);
+uint64_t physPagesFree(void);
+uint64_t physPagesTotal(void);
+uint64_t pagetablebytes(void);
 const char *funcname(uintptr_t pc, uintptr_t *off);
 void print_trap_report(struct trapframe *tf);
 uint64_t faultaddr(void);

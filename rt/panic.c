@@ -44,7 +44,7 @@ static void tracebackself(uintptr_t pc, uintptr_t bp)
 	m *mp = gp->m;
 	if (gp == mp->g0) {
 		printf("runtime stack:\n");
-		traceback(pc, bp, gp);
+		traceback_ret(pc, bp, gp);
 		if (mp->curg) {
 			printf("\n");
 			goroutineheader(mp->curg);
@@ -53,7 +53,7 @@ static void tracebackself(uintptr_t pc, uintptr_t bp)
 		return;
 	}
 	goroutineheader(gp);
-	traceback(pc, bp, gp);
+	traceback_ret(pc, bp, gp);
 }
 
 _Noreturn void panic(const char *fmt, ...)

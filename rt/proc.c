@@ -20,6 +20,7 @@
 #include "os.h"
 #include "print.h"
 #include "runtime.h"
+#include "mheap.h"
 
 #define MAXPROCS 256
 #define GOID_BATCH 16           /* goids handed to a P at a time (Go's _GoidCacheBatch) */
@@ -209,17 +210,24 @@ int32_t allgcount(void)
 	return allglen;
 }
 
+static void gsetstack(g *gp, struct stack st)
+{
+	gp->stack = st;
+	gp->stackguard0 = st.lo + 1024;
+	gp->stackmapped = st.hi - 4096;     /* stackalloc backs the top page */
+}
+
 /* malg allocates a new G with a stack. */
-static g *malg(uint32_t stacksize)
+static g *malg(void)
 {
 	g *gp = malloc(sizeof *gp);
-	gp->stack = stackalloc(stacksize);
-	gp->stackguard0 = gp->stack.lo + 1024;
+	gsetstack(gp, stackalloc());
 	return gp;
 }
 
 /* gfput keeps a dead G (with its stack) on pp's free list; above 64 it
- * moves a batch to the global list so other Ps can reuse them. */
+ * moves a batch to the global list, without their stacks (they go to the
+ * stack caches), so idle goroutines do not pin stack pages. */
 static void gfput(p *pp, g *gp)
 {
 	if (readgstatus(gp) != _Gdead)
@@ -227,17 +235,27 @@ static void gfput(p *pp, g *gp)
 	gqueue_push(&pp->gfree, gp);
 	pp->gfreecnt++;
 	if (pp->gfreecnt >= 64) {
-		lock(&sched.gflock);
+		struct gqueue batch = {0};
 		while (pp->gfreecnt >= 32) {
-			gqueue_push(&sched.gfree, gqueue_pop(&pp->gfree));
+			g *d = gqueue_pop(&pp->gfree);
 			pp->gfreecnt--;
+			if (d->stack.lo) {      /* Gs refilled from the global list have none */
+				stackfree(d->stack, d->stackmapped);
+				d->stack = (struct stack){0};
+			}
+			gqueue_push(&batch, d);
+		}
+		lock(&sched.gflock);
+		while (batch.head) {
+			gqueue_push(&sched.gfree, gqueue_pop(&batch));
 			sched.ngfree++;
 		}
 		unlock(&sched.gflock);
 	}
 }
 
-/* gfget takes a dead G from pp's list, refilling from the global list. */
+/* gfget takes a dead G from pp's list, refilling from the global list;
+ * a G without a stack gets one. */
 static g *gfget(p *pp)
 {
 	if (!pp->gfree.head && sched.gfree.head) {
@@ -250,8 +268,13 @@ static g *gfget(p *pp)
 		unlock(&sched.gflock);
 	}
 	g *gp = gqueue_pop(&pp->gfree);
-	if (gp)
-		pp->gfreecnt--;
+	if (!gp)
+		return NULL;
+	pp->gfreecnt--;
+	if (gp->stack.lo == 0)
+		gsetstack(gp, stackalloc());
+	else
+		stackreuse(gp);
 	return gp;
 }
 
@@ -267,7 +290,7 @@ static g *newproc1(gofunc fn, void *arg)
 	p *pp = mp->p;
 	g *newg = gfget(pp);
 	if (!newg) {
-		newg = malg(stacksize_default());
+		newg = malg();
 		newg->atomicstatus = _Gdead;
 		allgadd(newg);
 	}
@@ -294,9 +317,22 @@ static g *newproc1(gofunc fn, void *arg)
 void newproc(gofunc fn, void *arg)
 {
 	g *newg = newproc1(fn, arg);
+	newg->system = false;
 	m *mp = acquirem();
 	runqput(mp->p, newg, true);
 	releasem(mp);
+}
+
+/* newproc_system starts a runtime goroutine (bgsweep...): one the program
+ * does not see in numgoroutine, tracebacks or deadlock detection. */
+g *newproc_system(gofunc fn, void *arg)
+{
+	g *newg = newproc1(fn, arg);
+	newg->system = true;
+	m *mp = acquirem();
+	runqput(mp->p, newg, false);
+	releasem(mp);
+	return newg;
 }
 
 /* ---- Ms and Ps ---- */
@@ -350,6 +386,9 @@ static void procdestroy(p *pp)
 	}
 	pp->gfreecnt = 0;
 	unlock(&sched.gflock);
+	stackcache_flush(pp);
+	freemcache(pp->mcache);
+	pp->mcache = NULL;
 	pp->status = _Pdead;
 }
 
@@ -369,6 +408,8 @@ void procresize(int32_t nprocs)
 			allp[i] = malloc(sizeof(p));
 			allp[i]->id = i;
 		}
+		if (!allp[i]->mcache)   /* P 0 inherits the cache that served the boot */
+			allp[i]->mcache = i == 0 && mcache0 ? mcache0 : allocmcache();
 		allp[i]->status = _Pidle;
 	}
 	for (int32_t i = nprocs; i < old; i++)
@@ -395,6 +436,7 @@ void procresize(int32_t nprocs)
 		}
 	gomaxprocs_ = nprocs;
 	unlock(&sched.lock);
+	mcache0 = NULL;                 /* from now on every M allocates through its P */
 }
 
 /* ---- the scheduler loop ---- */
@@ -464,19 +506,38 @@ static void dropg(void)
 
 static void park_m(g *gp)
 {
+	m *mp = getg()->m;
 	casgstatus(gp, _Grunning, _Gwaiting);
 	dropg();
+	bool (*fn)(g *, void *) = mp->waitunlockf;
+	if (fn) {
+		mp->waitunlockf = NULL;
+		if (!fn(gp, mp->waitlock)) {
+			/* the unlock function says it is too late to sleep */
+			casgstatus(gp, _Gwaiting, _Grunnable);
+			execute(gp);
+		}
+	}
 	schedule();
 }
 
-/* gopark puts the current goroutine into a waiting state; goready wakes it. */
-void gopark(uint32_t reason)
+/*
+ * gopark puts the current goroutine into a waiting state and calls
+ * unlockf(gp, lock) on g0 once it is parked (so a waker that needs the
+ * lock cannot see it running); if unlockf returns false the goroutine
+ * resumes at once. goready makes it runnable again.
+ */
+void gopark(bool (*unlockf)(g *gp, void *lock), void *lock, uint32_t reason)
 {
 	g *gp = getg();
-	if (gp == gp->m->g0)
+	m *mp = acquirem();
+	if (gp == mp->g0)
 		throw("gopark: on g0");
+	mp->waitunlockf = unlockf;
+	mp->waitlock = lock;
 	gp->waitreason = reason;
 	gp->waitsince = nanotime();
+	releasem(mp);
 	mcall(park_m);
 }
 
@@ -544,7 +605,9 @@ void schedinit(void)
 {
 	inittrace_mark("schedinit");
 	sched.maxmcount = (int32_t)getenv_int("maxthreads", 10000, 1, 1000000);
+	inittrace_mark("stackinit");
 	stackinit();                    /* goroutine stacks */
+	inittrace_mark("mallocinit");
 	mallocinit();                   /* the heap */
 	mcommoninit(getg()->m, -1);     /* m0: id 0, on allm */
 	cpuinit();                      /* CPU feature flags the runtime may use */
@@ -557,6 +620,7 @@ void schedinit(void)
 	const char *v = gogetenv("GOMAXPROCS");
 	if (v)
 		procs = getenv_int("GOMAXPROCS", ncpu, 1, MAXPROCS);
+	inittrace_mark("procresize");
 	procresize((int32_t)procs);
 }
 
@@ -582,6 +646,7 @@ void runtime_main(void *arg)
 	mainStarted = true;
 	/* sysmon's M is registered by SMP bring-up; its body needs timers. */
 	gp->m->lockedg = gp;            /* init runs on m0, as Go's lockOSThread */
+	gcenable();                     /* bgsweep: empty spans and unused pages back */
 	main_init();
 	gp->m->lockedg = NULL;
 	const char *t = gogetenv("test");
@@ -602,6 +667,8 @@ struct deadcount {
 static void countg(g *gp, void *arg)
 {
 	struct deadcount *c = arg;
+	if (gp->system && readgstatus(gp) == _Gwaiting)
+		return;         /* a parked runtime goroutine wakes only for the program's sake */
 	switch (readgstatus(gp)) {
 	case _Grunnable:
 	case _Grunning:
@@ -662,7 +729,7 @@ int numcpu(void) { return ncpu; }
 static void countlive(g *gp, void *arg)
 {
 	uint32_t s = readgstatus(gp);
-	if (s != _Gdead && s != _Gidle)
+	if (s != _Gdead && s != _Gidle && !gp->system)
 		(*(int *)arg)++;
 }
 

@@ -34,7 +34,8 @@ _Noreturn void schedule(void);
 _Noreturn void mstart(void);
 void schedinit(void);
 void runtime_main(void *arg);
-void gopark(uint32_t reason);
+void gopark(bool (*unlockf)(g *gp, void *lock), void *lock, uint32_t reason);
+g *newproc_system(gofunc fn, void *arg);
 void goready(g *gp);
 void goexit1(void);
 void checkdead(void);
@@ -42,10 +43,15 @@ void forEachG(void (*fn)(g *gp, void *arg), void *arg);
 int32_t allgcount(void);
 
 /* stack.c */
+enum { STACK_NOTOURS, STACK_GROWN, STACK_OVERFLOW };
 void stackinit(void);
-struct stack stackalloc(uint32_t n);
-void stackfree(struct stack st);
-uint32_t stacksize_default(void);
+struct stack stackalloc(void);
+void stackfree(struct stack st, uintptr_t mapped_lo);
+void stackreuse(g *gp);
+void stackcache_flush(p *pp);
+int stack_fault(uintptr_t addr);
+uintptr_t stackmaxbytes(void);
+uint64_t stackinuse(void);
 
 /* malloc.c */
 void mallocinit(void);
@@ -77,6 +83,7 @@ void inittrace_decide(void);
 /* panic.c, traceback.c, signal_amd64.c */
 _Noreturn void fatalthrow(void);
 void traceback(uintptr_t pc, uintptr_t bp, g *gp);
+void traceback_ret(uintptr_t pc, uintptr_t bp, g *gp);
 void traceback_trap(uintptr_t pc, uintptr_t sp, uintptr_t bp, g *gp);
 void tracebackothers(g *me);
 void goroutineheader(g *gp);

@@ -73,6 +73,7 @@ enum {
 	waitReasonSyncMutexLock,
 	waitReasonSyncWaitGroupWait,
 	waitReasonSemacquire,
+	waitReasonGCSweepWait,
 };
 
 struct g {
@@ -89,6 +90,8 @@ struct g {
 	bool preempt;           /* preemption requested */
 	int64_t waitsince;      /* nanotime when it blocked, for tracebacks */
 	g *alllink;             /* on allgs; written once, under allglock */
+	uintptr_t stackmapped;  /* lowest backed address of stack; the running g (page faults) */
+	bool system;            /* a runtime goroutine (bgsweep): hidden from the program */
 };
 
 struct m {
@@ -106,6 +109,8 @@ struct m {
 	m *schedlink;
 	g *lockedg;             /* goroutine locked to this m (runtime_main during init) */
 	uint64_t fastrand;      /* xorshift state; owner m only */
+	bool (*waitunlockf)(g *gp, void *lock);  /* gopark's unlock function, run by park_m */
+	void *waitlock;
 };
 
 /* A queue of Gs linked through schedlink (Go's gQueue). */
@@ -116,6 +121,9 @@ struct gqueue {
 enum { _Pidle = 0, _Prunning = 1, _Psyscall = 2, _Pgcstop = 3, _Pdead = 4 };
 
 #define RUNQ_SIZE 256
+#define STACK_CACHE 32
+
+struct mcache;
 
 struct p {
 	int32_t id;
@@ -138,6 +146,11 @@ struct p {
 
 	uint64_t goidcache;     /* next goid to hand out from this P's batch; owner only */
 	uint64_t goidcacheend;
+
+	void *stackcache[STACK_CACHE];  /* free stacks (stack.c's struct freestack); owner only */
+	int32_t nstackcache;
+
+	struct mcache *mcache;  /* small-object allocation cache; owner only */
 };
 
 struct schedt {

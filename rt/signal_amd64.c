@@ -37,9 +37,33 @@ static _Noreturn void sigpanic(g *gp, struct trapframe *tf)
 	exit(2);
 }
 
+/* stackoverflow: Go's report of a goroutine (or g0) that ran out of stack. */
+static _Noreturn void stackoverflow(g *gp, struct trapframe *tf)
+{
+	gp->m->dying = true;
+	printf("runtime: goroutine stack exceeds %lu-byte limit\n", (unsigned long)(gp->stack.hi - gp->stack.lo));
+	printf("runtime: sp=0x%lx stack=[0x%lx, 0x%lx]\n", tf->rsp, gp->stack.lo, gp->stack.hi);
+	printf("fatal error: stack overflow\n\n");
+	if (gp == gp->m->g0)
+		printf("runtime stack:\n");
+	else
+		goroutineheader(gp);
+	traceback_trap(tf->rip, tf->rsp, tf->rbp, gp);
+	tracebackothers(gp);
+	exit(2);
+}
+
 void sigtrap(struct trapframe *tf)
 {
 	g *gp = getg();
+	if (tf->vector == T_PAGE_FAULT && gp && gp->m && !gp->m->dying) {
+		switch (stack_fault(faultaddr())) {
+		case STACK_GROWN:
+			return;         /* the instruction runs again on the new page */
+		case STACK_OVERFLOW:
+			stackoverflow(gp, tf);
+		}
+	}
 	if (gp && gp->m && gp->m->dying) {
 		/* faulting while printing a crash: say so and stop */
 		printf("fatal error: trap during panic (vector %lu, rip 0x%lx)\nexit status 2\n", tf->vector, tf->rip);

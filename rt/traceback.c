@@ -31,6 +31,7 @@ static const char *const waitreasons[] = {
 	[waitReasonSyncMutexLock] = "sync.Mutex.Lock",
 	[waitReasonSyncWaitGroupWait] = "sync.WaitGroup.Wait",
 	[waitReasonSemacquire] = "semacquire",
+	[waitReasonGCSweepWait] = "GC sweep wait",
 };
 
 const char *gstatusname(g *gp)
@@ -92,6 +93,13 @@ static void traceback_from(uintptr_t pc, uintptr_t bp, g *gp, bool is_return)
 void traceback(uintptr_t pc, uintptr_t bp, g *gp)
 {
 	traceback_from(pc, bp, gp, false);
+}
+
+/* traceback_ret is traceback from a return address (a call site's next
+ * instruction, which may lie past the end of a noreturn caller). */
+void traceback_ret(uintptr_t pc, uintptr_t bp, g *gp)
+{
+	traceback_from(pc, bp, gp, true);
 }
 
 /* frame_set_up reports whether the code in [start, pc) contains the
@@ -159,7 +167,7 @@ static void tracebackone(g *gp, void *arg)
 {
 	struct othersarg *a = arg;
 	uint32_t s = readgstatus(gp);
-	if (gp == a->me || gp == a->me->m->curg || s == _Gdead || s == _Gidle)
+	if (gp == a->me || gp == a->me->m->curg || s == _Gdead || s == _Gidle || gp->system)
 		return;
 	printf("\n");
 	goroutineheader(gp);

@@ -37,7 +37,7 @@ KTEST_SCENARIO(panic, do_panic);
 static void parked(void *arg)
 {
 	(void)arg;
-	gopark(waitReasonChanReceive);
+	gopark(NULL, NULL, waitReasonChanReceive);
 }
 static void do_throw(void)
 {
@@ -57,7 +57,7 @@ KTEST_SCENARIO(badfree, badfree);
 static void deadlock(void)
 {
 	go(parked, NULL);
-	gopark(waitReasonSelectNoCases);
+	gopark(NULL, NULL, waitReasonSelectNoCases);
 }
 KTEST_SCENARIO(deadlock, deadlock);
 
