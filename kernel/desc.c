@@ -33,16 +33,24 @@ struct idt_entry {
 	uint32_t off2, reserved;
 } __attribute__((packed));
 
-static uint64_t gdt[5];
-static struct tss tss;
+#define IST_SIZE 16384
+
+/* What each CPU needs of its own: a GDT (its TSS descriptor differs), the
+ * TSS, and the interrupt stacks. */
+struct cpudesc {
+	uint64_t gdt[5];
+	struct tss tss;
+	uint8_t ist[3][IST_SIZE] __attribute__((aligned(16)));
+};
+
+static struct cpudesc bspdesc;          /* the boot CPU's, before pages can be allocated */
 static struct idt_entry idt[256];
-static uint8_t ist_stacks[3][16384] __attribute__((aligned(16)));
 
 extern uint64_t trap_vectors[256];      /* trapasm.asm: one stub per vector */
 
-static void load_gdt(void)
+static void load_gdt(uint64_t *gdt, size_t size)
 {
-	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) d = { sizeof gdt - 1, (uint64_t)gdt };
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) d = { (uint16_t)(size - 1), (uint64_t)gdt };
 	__asm__ volatile(
 		"lgdt %0\n\t"
 		"mov %1, %%ds\n\t mov %1, %%es\n\t mov %1, %%ss\n\t"
@@ -53,21 +61,38 @@ static void load_gdt(void)
 		: : "m"(d), "r"((uint64_t)SEL_KDATA), "i"(SEL_KCODE), "i"(SEL_TSS) : "rax", "memory");
 }
 
-/* gdt_init builds and loads the GDT. FS and GS are left alone: loading a
- * selector into GS would clear the GS base, which holds the per-CPU block. */
+/* gdt_load builds and loads a CPU's GDT and TSS. FS and GS are left
+ * alone: loading a selector into GS would clear the GS base, which holds
+ * the per-CPU block. */
+static void gdt_load(struct cpudesc *c)
+{
+	c->gdt[0] = 0;
+	c->gdt[1] = 0x00af9a000000ffffull;      /* 64-bit code, present, ring 0 */
+	c->gdt[2] = 0x00cf92000000ffffull;      /* data, present, writable */
+	for (int i = 0; i < 3; i++)
+		c->tss.ist[i] = (uint64_t)&c->ist[i][IST_SIZE];
+	c->tss.iomap_base = sizeof c->tss;
+	uint64_t base = (uint64_t)&c->tss, limit = sizeof c->tss - 1;
+	c->gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+	            (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	c->gdt[4] = base >> 32;
+	load_gdt(c->gdt, sizeof c->gdt);
+}
+
 void gdt_init(void)
 {
-	gdt[0] = 0;
-	gdt[1] = 0x00af9a000000ffffull;   /* 64-bit code, present, ring 0 */
-	gdt[2] = 0x00cf92000000ffffull;   /* data, present, writable */
-	for (int i = 0; i < 3; i++)
-		tss.ist[i] = (uint64_t)&ist_stacks[i][sizeof ist_stacks[i]];
-	tss.iomap_base = sizeof tss;
-	uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
-	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
-	         (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	gdt[4] = base >> 32;
-	load_gdt();
+	gdt_load(&bspdesc);
+}
+
+/* gdt_init_ap gives an application processor descriptors of its own. */
+void gdt_init_ap(void)
+{
+	struct cpudesc *c = page_alloc((sizeof *c + 4095) / 4096);
+	if (!c) {
+		kprintf("fatal error: out of memory for a CPU's descriptors\nexit status 2\n");
+		machine_exit(2);
+	}
+	gdt_load(c);
 }
 
 static void set_gate(int v, uint64_t handler, int ist)
@@ -86,6 +111,12 @@ void idt_init(void)
 	set_gate(T_DOUBLE_FAULT, trap_vectors[T_DOUBLE_FAULT], IST_DF);
 	set_gate(T_PAGE_FAULT, trap_vectors[T_PAGE_FAULT], IST_PF);
 	set_gate(T_NMI, trap_vectors[T_NMI], IST_NMI);
+	idt_load();
+}
+
+/* idt_load loads the (shared) IDT on this CPU. */
+void idt_load(void)
+{
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) d = { sizeof idt - 1, (uint64_t)idt };
 	__asm__ volatile("lidt %0" : : "m"(d));
 }

@@ -15,6 +15,7 @@
 /* ---- boot (kmain.c) ---- */
 extern struct bootinfo *bootinfo;       /* through the direct map */
 void kinit(uint64_t bootinfo_phys);     /* console, descriptors, traps; called first by rt0_go */
+void cpu_setup(void);                   /* control registers, on every CPU */
 const char *kcmdline(void);
 
 static inline void *phys_to_virt(uint64_t pa) { return (void *)(pa + DIRECT_MAP_BASE); }
@@ -77,9 +78,53 @@ void vm_switch(void);
 void vm_map_page(uint64_t va, uint64_t pa);     /* RW, NX */
 uint64_t vm_unmap_page(uint64_t va);            /* returns the page's physical address, 0 if none */
 bool vm_mapped(uint64_t va);
+void *vm_map_mmio(uint64_t pa, size_t len);     /* uncached, RW, NX */
 uint64_t vm_pagetable_pages(void);
 
-/* ---- cpu (cpufeat.c) ---- */
+/* ---- interrupts (trap.c, lapic.c) ---- */
+#define WAKE_VECTOR     0xf0            /* IPI: leave hlt (the handler only acknowledges) */
+#define TLB_VECTOR      0xf1            /* IPI: flush this CPU's TLB (tlb_shootdown) */
+#define STOP_VECTOR     0xf2            /* IPI: the machine is stopping; halt */
+#define ERROR_VECTOR    0xfe            /* local APIC error */
+#define SPURIOUS_VECTOR 0xff
+typedef void (*intr_handler_fn)(struct trapframe *tf);
+void set_intr_handler(uint8_t vector, intr_handler_fn fn);
+void lapic_init(uint64_t mmio_phys);
+void lapic_init_ap(void);
+bool lapic_x2apic(void);
+uint32_t lapic_id(void);
+void lapic_eoi(void);
+void lapic_ipi(uint32_t apicid, uint8_t vector);
+void lapic_ipi_init(uint32_t apicid);
+void lapic_ipi_startup(uint32_t apicid, uint8_t page);
+
+/* ---- CPUs (smp.c) ---- */
+#define MAXCPU 256
+struct cpuinfo {
+	uint32_t apicid;
+	volatile uint32_t online;       /* the CPU runs kernel code */
+};
+extern struct cpuinfo cpus[MAXCPU];
+extern int ncpus;                       /* CPUs known from the MADT, after maxcpus */
+void smp_init(int maxcpus);             /* ACPI, this CPU's APIC; sets ncpus */
+int cpu_index(void);                    /* this CPU's index (0 = boot CPU) */
+/* cpu_start starts CPU idx on the given stack; it calls entry(arg) with
+ * interrupts off after its descriptors, APIC and page tables are set up.
+ * Returns false (with a message) when it does not answer in time. */
+bool cpu_start(int idx, uint64_t stack_top, void (*entry)(void *), void *arg);
+void cpu_wake(int idx);                 /* WAKE_VECTOR IPI */
+void cpu_idle(volatile uint32_t *key);  /* hlt until *key != 0 or an interrupt */
+void tlb_shootdown(void);               /* every other online CPU flushes its TLB */
+void cpus_stop(void);                   /* the other CPUs halt (exit) */
+void gdt_init_ap(void);
+void idt_load(void);
+
+/* ---- TSC (tsc.c) ---- */
+uint64_t tsc_calibrate(void);           /* Hz, 0 when no reference clock answered */
+const char *tsc_source(void);
+void tsc_delay_us(uint64_t us);
+
+/* ---- cpu (power.c) ---- */
 bool cpu_under_qemu(void);
 
 /* ---- power (power.c) ---- */

@@ -22,12 +22,14 @@ static void check_bootinfo(const struct bootinfo *bi)
 	machine_exit(2);
 }
 
-/* enable_sse: UEFI leaves SSE on, but say so ourselves (CR0.MP, no EM,
- * CR4.OSFXSR|OSXMMEXCPT) so programs may use it whatever the firmware did. */
-static void enable_sse(void)
+/* cpu_setup sets the control bits every CPU runs with: SSE on (CR0.MP,
+ * no EM, CR4.OSFXSR|OSXMMEXCPT; UEFI does this for the boot CPU, an AP
+ * starts without), global pages, write protection for the kernel too, NX. */
+void cpu_setup(void)
 {
-	write_cr0((read_cr0() & ~(1ull << 2)) | (1ull << 1));
-	write_cr4(read_cr4() | (1ull << 9) | (1ull << 10));
+	write_cr0((read_cr0() & ~(1ull << 2)) | (1ull << 1) | (1ull << 16));
+	write_cr4(read_cr4() | (1ull << 9) | (1ull << 10) | (1ull << 7));
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | (1ull << 11));
 }
 
 void kinit(uint64_t bootinfo_phys)
@@ -41,7 +43,7 @@ void kinit(uint64_t bootinfo_phys)
 		fbcons_init(phys_to_virt(bi->fb.base), bi->fb.width, bi->fb.height, bi->fb.stride, bi->fb.format);
 	gdt_init();                     /* our GDT and TSS (interrupt stacks) */
 	idt_init();                     /* every vector to trap() */
-	enable_sse();
+	cpu_setup();
 	ksym_init(phys_to_virt(bi->kernel_file), bi->symtab_off, bi->symtab_size,
 	          bi->strtab_off, bi->strtab_size);
 	physmem_init();                 /* free pages from the memory map */

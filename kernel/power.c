@@ -38,6 +38,7 @@ _Noreturn void machine_halt(void)
 _Noreturn void machine_exit(int code)
 {
 	cli();
+	cpus_stop();
 	if (cpu_under_qemu())
 		outb(0xf4, (uint8_t)code);
 	if (bootinfo && bootinfo->efi_runtime) {

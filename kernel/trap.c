@@ -12,6 +12,7 @@
 #include "cpu.h"
 
 static trap_hook_fn trap_hook;
+static intr_handler_fn intr_handlers[256];
 
 static const char *const names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
@@ -22,6 +23,23 @@ static const char *const names[32] = {
 };
 
 void set_trap_hook(trap_hook_fn fn) { trap_hook = fn; }
+
+void set_intr_handler(uint8_t vector, intr_handler_fn fn) { intr_handlers[vector] = fn; }
+
+/* interrupt: a device or IPI vector (32 and up). Spurious interrupts are
+ * not acknowledged (the APIC did not deliver one); the rest are, after
+ * their handler, which must be short and must not block. */
+static void interrupt(struct trapframe *tf)
+{
+	if (tf->vector == SPURIOUS_VECTOR)
+		return;
+	intr_handler_fn fn = intr_handlers[tf->vector];
+	if (fn)
+		fn(tf);
+	else if (tf->vector != WAKE_VECTOR)
+		kprintf("kernel: unexpected interrupt %lu on CPU %d\n", tf->vector, cpu_index());
+	lapic_eoi();
+}
 
 const char *trap_name(uint64_t vector)
 {
@@ -62,6 +80,10 @@ void trap_report(const struct trapframe *tf)
 /* trap is called by trap_common (trapasm.asm) with interrupts off. */
 void trap(struct trapframe *tf)
 {
+	if (tf->vector >= 32 && tf->vector != T_DOUBLE_FAULT) {
+		interrupt(tf);
+		return;
+	}
 	if (trap_hook) {
 		trap_hook(tf);
 		return;

@@ -107,9 +107,7 @@ void vm_init(void)
 	map_direct();
 	map_image();
 	map_efi_runtime();
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | (1ull << 11));   /* NXE */
-	write_cr0(read_cr0() | (1ull << 16));               /* WP */
-	write_cr4(read_cr4() | (1ull << 7));                /* PGE */
+	cpu_setup();                                        /* NXE, WP, PGE */
 	write_cr3(pml4_phys);
 }
 
@@ -142,6 +140,30 @@ uint64_t vm_unmap_page(uint64_t va)
 	}
 	spin_unlock_irqrestore(&vmlock, fl);
 	return pa;
+}
+
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define VM_MMIO_BASE 0xffffe00000000000ull     /* device registers, uncached */
+#define VM_MMIO_END  (VM_MMIO_BASE + (1ull << 30))
+static uint64_t mmio_next = VM_MMIO_BASE;
+
+/* vm_map_mmio maps device registers uncached (the direct map is
+ * write-back; on a real PC the MTRRs would usually fix that, but the page
+ * tables should say it themselves). */
+void *vm_map_mmio(uint64_t pa, size_t len)
+{
+	uint64_t off = pa & (PAGE - 1), n = (off + len + PAGE - 1) & ~(PAGE - 1);
+	uint64_t fl = spin_lock_irqsave(&vmlock);
+	uint64_t va = mmio_next;
+	if (va + n > VM_MMIO_END) {
+		spin_unlock_irqrestore(&vmlock, fl);
+		return NULL;
+	}
+	mmio_next += n;
+	map_range(va, pa - off, n, PTE_W | PTE_NX | PTE_PCD | PTE_PWT | PTE_G);
+	spin_unlock_irqrestore(&vmlock, fl);
+	return (void *)(va + off);
 }
 
 /* vm_mapped reports whether va is backed by a present page. */

@@ -141,6 +141,7 @@ void free(void *p)
 	if (s->sizeclass == 0) {
 		mheap_free(s);
 		__atomic_add_fetch(&mstats.nlargefree, 1, __ATOMIC_RELAXED);
+		sweep_wake();           /* its pages may go back to the machine */
 		return;
 	}
 	if (!mcentral_freeObject(&mheap_.central[s->sizeclass], s, idx))

@@ -50,19 +50,36 @@ bool sysMap(void *v, size_t n)
 	return true;
 }
 
-/* sysUnused returns how many pages it gave back (some may never have been backed). */
+static void freebatch(const uint64_t *pa, size_t n)
+{
+	tlb_shootdown();
+	for (size_t i = 0; i < n; i++)
+		page_free(phys_to_virt(pa[i]), 1);
+}
+
+/*
+ * sysUnused returns how many pages it gave back (some may never have been
+ * backed). Other CPUs may still hold the old translations in their TLBs,
+ * so the pages are freed only after a shootdown, in batches.
+ */
 size_t sysUnused(void *v, size_t n)
 {
 	uint64_t va = (uint64_t)v, end = va + ((n + PAGE - 1) & ~(PAGE - 1));
-	size_t freed = 0;
+	uint64_t batch[64];
+	size_t freed = 0, nb = 0;
 	for (; va < end; va += PAGE) {
 		uint64_t pa = vm_unmap_page(va);
-		if (pa) {
-			page_free(phys_to_virt(pa), 1);
-			freed++;
+		if (pa)
+			batch[nb++] = pa;
+		if (nb == 64) {
+			freebatch(batch, nb);
+			freed += nb;
+			nb = 0;
 		}
 	}
-	return freed;
+	if (nb)
+		freebatch(batch, nb);
+	return freed + nb;
 }
 
 void *sysAlloc(size_t n)

@@ -39,6 +39,13 @@ const char *funcname(uintptr_t pc, uintptr_t *off);
 void print_trap_report(struct trapframe *tf);
 uint64_t faultaddr(void);
 
+/* CPUs: each M is a CPU (Go's newosproc, futexsleep, futexwakeup) */
+struct m;
+bool newosproc(struct m *mp);
+void osidle(uint32_t *key);             /* halt until *key != 0 or an interrupt */
+void oswakeup(int cpu);                 /* IPI: end that CPU's osidle */
+void osenableintr(void);
+
 /* the trap hook (signal_amd64.c): Go's sighandler */
 void sigtrap(struct trapframe *tf);
 

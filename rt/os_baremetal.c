@@ -49,40 +49,13 @@ const char *getcmdline(void)
 	return kcmdline();
 }
 
-/*
- * calibrate_tsc measures the TSC against PIT channel 2 (1.193182 MHz)
- * over 10 ms, polling its output bit; CPUID leaf 15h wins where it states
- * the frequency. The full clock selection (HPET, ACPI PM timer) comes with
- * the timer work; the PIT is on every PC-compatible machine QEMU emulates.
- */
-static uint64_t calibrate_tsc(void)
-{
-	uint32_t r[4];
-	x86_cpuid(0, 0, r);
-	if (r[0] >= 0x15) {
-		x86_cpuid(0x15, 0, r);
-		if (r[0] && r[1] && r[2])
-			return (uint64_t)r[2] * r[1] / r[0];
-	}
-	const uint32_t ticks = 11932;   /* 10 ms of the PIT's 1.193182 MHz */
-	outb(0x61, (inb(0x61) & ~0x02) | 0x01);  /* gate on, speaker off */
-	outb(0x43, 0xb0);                       /* channel 2, lo/hi, mode 0 */
-	outb(0x42, ticks & 0xff);
-	outb(0x42, ticks >> 8);
-	uint64_t t0 = rdtsc();
-	for (uint64_t i = 0; !(inb(0x61) & 0x20); i++)
-		if (i > 100000000)
-			return 0;               /* no PIT: caller falls back */
-	uint64_t t1 = rdtsc();
-	return (t1 - t0) * 100;
-}
-
 void osinit(void)
 {
 	inittrace_mark("osinit");
-	ncpu = 1;                       /* the other CPUs come with SMP bring-up */
+	smp_init((int)getenv_int("maxcpus", 0, 0, MAXCPU));    /* ACPI MADT, this CPU's APIC */
+	ncpu = ncpus;                   /* newm may find some do not answer */
 	physPageSize = 4096;
-	tsc_hz = calibrate_tsc();
+	tsc_hz = tsc_calibrate();
 	if (tsc_hz == 0) {
 		printf("runtime: cannot calibrate the TSC; assuming 1 GHz\n");
 		tsc_hz = 1000000000;
@@ -112,7 +85,55 @@ uint64_t rt0_ticks(void)
 	return rt0_tsc;
 }
 
-_Noreturn void exitmachine(int code)
+_Noreturn /* ---- CPUs ---- */
+
+#define G0_STACK 65536
+
+/* mstart_ap is where an AP arrives (kernel/smp.c's ap_main) on its g0
+ * stack: it becomes its M. */
+static void mstart_ap(void *arg)
+{
+	m *mp = arg;
+	mp->tls[0] = (uintptr_t)mp->g0;
+	settls(mp->tls);
+	mstart();
+}
+
+/* newosproc starts the CPU an M stands for, on a g0 stack with a guard
+ * page below it. */
+bool newosproc(m *mp)
+{
+	char *v = sysReserve(G0_STACK + 4096);
+	if (!v || !sysMap(v + 4096, G0_STACK))
+		throw("newosproc: no memory for a g0 stack");
+	g *g0p = malloc(sizeof *g0p);
+	g0p->stack = (struct stack){ (uintptr_t)v + 4096, (uintptr_t)v + 4096 + G0_STACK };
+	g0p->stackguard0 = g0p->stack.lo + 1024;
+	g0p->stackmapped = g0p->stack.lo;
+	g0p->m = mp;
+	g0p->goid = 0;
+	g0p->atomicstatus = _Grunning;
+	mp->g0 = g0p;
+	return cpu_start(mp->cpu, g0p->stack.hi, mstart_ap, mp);
+}
+
+void osidle(uint32_t *key)
+{
+	cpu_idle(key);
+}
+
+void oswakeup(int cpu)
+{
+	if (cpu >= 0)
+		cpu_wake(cpu);
+}
+
+void osenableintr(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+
+void exitmachine(int code)
 {
 	machine_exit(code);
 }

@@ -1,26 +1,33 @@
 /*
  * proc.c - the goroutine scheduler, after Go's proc.go.
  *
- * G - goroutine. M - a CPU running Go code (Go: an OS thread; here there is
- * no OS, so an M is a core). P - the resources an M needs to run Go code:
- * a local run queue, a free-G cache, a goid batch. An M must hold a P to
- * run goroutines; there are exactly GOMAXPROCS Ps.
+ * G - goroutine. M - a CPU running Go code (Go: an OS thread; with no OS,
+ * an M is a core, plus the M that sysmon's interrupt runs as). P - what an
+ * M needs to run Go code: a local run queue, caches, a goid batch. There
+ * are exactly GOMAXPROCS Ps; an M runs goroutines only while it holds one.
  *
  * Every M runs the same loop: schedule() finds a runnable G (runnext, the
- * local queue, every 61st tick the global queue first so it cannot starve),
- * execute() switches to it with gogo; the G comes back to the scheduler
- * through mcall (park, gosched, exit), which switches to the M's g0 stack.
+ * local queue, every 61st tick the global queue first so it cannot starve,
+ * then the global queue, then stealing half of another P's queue) and
+ * execute() switches to it with gogo; the G comes back through mcall (park,
+ * gosched, exit), which switches to the M's g0 stack.
  *
- * This file brings up the boot CPU's M (m0) and its g0, and runs the whole
- * startup flow there: schedinit, newproc(runtime_main), mstart. Bringing up
- * the other cores, work stealing and the spinning protocol come with SMP;
- * until then one M runs all goroutines and the other Ps stay idle.
+ * Spinning, as in Go: an M looking for work to steal is "spinning"; there
+ * are at most GOMAXPROCS/2 of them, and when a goroutine is made runnable
+ * and there is an idle P but no spinning M, wakep() starts one. A spinning
+ * M that finds work calls wakep() again, so a burst of new goroutines
+ * spreads over the CPUs one wake-up at a time, without a thundering herd.
+ * An M that finds nothing gives up its P and sleeps in stopm(), halting its
+ * CPU with interrupts on; startm() hands it a P and wakes it with an IPI.
+ *
+ * Not done as Go does: Ms are never created on demand (the CPUs are
+ * brought up at boot, one M each, and park until needed), and there are
+ * no system calls, so no handoff of Ps around them.
  */
-#include "runtime2.h"
-#include "os.h"
-#include "print.h"
 #include "runtime.h"
 #include "mheap.h"
+#include "os.h"
+#include "print.h"
 
 #define MAXPROCS 256
 #define GOID_BATCH 16           /* goids handed to a P at a time (Go's _GoidCacheBatch) */
@@ -31,22 +38,23 @@ g g0;
 p *allp[MAXPROCS];
 int32_t gomaxprocs_;
 m *allm;
+bool mainStarted;               /* runtime_main has begun: newproc may wake Ps */
 
 static struct mutex allglock;
 static g *allgs;                /* all Gs ever made, through alllink; allglock */
 static int32_t allglen;
-bool mainStarted;               /* runtime_main has begun: newproc may wake Ps */
-static bool mainExited;         /* main goroutine called goexit */
+static uint32_t coprimes[MAXPROCS];     /* strides for a random walk over allp; world stopped */
+static int32_t ncoprimes;
 
-extern char __rt_init_start[], __rt_init_end[];         /* linker.ld: RT_INIT table */
 extern void goexit_asm(void);
 
 /* ---- G status ---- */
 
 void casgstatus(g *gp, uint32_t old, uint32_t new)
 {
-	if (!__atomic_compare_exchange_n(&gp->atomicstatus, &old, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		printf("runtime: casgstatus: goroutine %ld from %u to %u, but it is %u\n", gp->goid, old, new, old);
+	uint32_t seen = old;
+	if (!__atomic_compare_exchange_n(&gp->atomicstatus, &seen, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		printf("runtime: casgstatus: goroutine %ld from %u to %u, but it is %u\n", gp->goid, old, new, seen);
 		throw("casgstatus: bad incoming values");
 	}
 }
@@ -56,8 +64,8 @@ uint32_t readgstatus(g *gp)
 	return __atomic_load_n(&gp->atomicstatus, __ATOMIC_ACQUIRE);
 }
 
-/* acquirem/releasem keep the current G on its M (no preemption) across a
- * section that uses the P's structures. */
+/* acquirem/releasem keep the current G on its M across a section that uses
+ * the M's P (no preemption while m->locks > 0). */
 m *acquirem(void)
 {
 	m *mp = getg()->m;
@@ -70,122 +78,25 @@ void releasem(m *mp)
 	mp->locks--;
 }
 
-/* ---- run queues (owner P only, until stealing arrives) ---- */
+/* ---- notes: one-shot sleep and wake-up between Ms (Go's note) ---- */
 
-static void gqueue_push(struct gqueue *q, g *gp)
+void noteclear(struct note *n)
 {
-	gp->schedlink = NULL;
-	if (q->tail)
-		q->tail->schedlink = gp;
-	else
-		q->head = gp;
-	q->tail = gp;
+	__atomic_store_n(&n->key, 0, __ATOMIC_RELEASE);
 }
 
-static g *gqueue_pop(struct gqueue *q)
+void notewakeup(struct note *n, m *mp)
 {
-	g *gp = q->head;
-	if (gp) {
-		q->head = gp->schedlink;
-		if (!q->head)
-			q->tail = NULL;
-	}
-	return gp;
+	if (__atomic_exchange_n(&n->key, 1, __ATOMIC_ACQ_REL))
+		throw("notewakeup - double wakeup");
+	oswakeup(mp->cpu);
 }
 
-/* globrunqput puts gp on the global queue; sched.lock held. */
-static void globrunqput(g *gp)
+/* notesleep halts this CPU until the note is set (never spins). */
+void notesleep(struct note *n)
 {
-	gqueue_push(&sched.runq, gp);
-	sched.runqsize++;
-}
-
-/*
- * globrunqget takes a G from the global queue for pp, and moves up to max
- * more (and at most a fair share) into pp's local queue; sched.lock held.
- */
-static g *globrunqget(p *pp, int32_t max)
-{
-	if (sched.runqsize == 0)
-		return NULL;
-	int32_t n = sched.runqsize / gomaxprocs_ + 1;
-	if (n > sched.runqsize)
-		n = sched.runqsize;
-	if (max > 0 && n > max)
-		n = max;
-	if (n > RUNQ_SIZE / 2)
-		n = RUNQ_SIZE / 2;
-	sched.runqsize -= n;
-	g *gp = gqueue_pop(&sched.runq);
-	for (n--; n > 0; n--)
-		runqput(pp, gqueue_pop(&sched.runq), false);
-	return gp;
-}
-
-/* runqputslow moves half of pp's full local queue, plus gp, to the global
- * queue in one batch. */
-static void runqputslow(p *pp, g *gp, uint32_t h, uint32_t t)
-{
-	g *batch[RUNQ_SIZE / 2 + 1];
-	uint32_t n = (t - h) / 2;
-	if (n != RUNQ_SIZE / 2)
-		throw("runqputslow: queue is not full");
-	for (uint32_t i = 0; i < n; i++)
-		batch[i] = pp->runq[(h + i) % RUNQ_SIZE];
-	if (!__atomic_compare_exchange_n(&pp->runqhead, &h, h + n, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
-		runqput(pp, gp, false);     /* a stealer moved things; retry */
-		return;
-	}
-	batch[n] = gp;
-	lock(&sched.lock);
-	for (uint32_t i = 0; i <= n; i++)
-		globrunqput(batch[i]);
-	unlock(&sched.lock);
-}
-
-/*
- * runqput puts gp on pp's local queue; next: into pp->runnext, kicking the
- * old runnext to the tail (a readied G runs next, inheriting the time
- * slice). A full queue spills half to the global queue.
- */
-void runqput(p *pp, g *gp, bool next)
-{
-	if (next) {
-		g *old = __atomic_exchange_n(&pp->runnext, gp, __ATOMIC_ACQ_REL);
-		if (!old)
-			return;
-		gp = old;
-	}
-	uint32_t h = __atomic_load_n(&pp->runqhead, __ATOMIC_ACQUIRE);
-	uint32_t t = pp->runqtail;
-	if (t - h < RUNQ_SIZE) {
-		pp->runq[t % RUNQ_SIZE] = gp;
-		__atomic_store_n(&pp->runqtail, t + 1, __ATOMIC_RELEASE);
-		return;
-	}
-	runqputslow(pp, gp, h, t);
-}
-
-/* runqget takes runnext first, then the queue's head. */
-g *runqget(p *pp)
-{
-	g *next = __atomic_load_n(&pp->runnext, __ATOMIC_ACQUIRE);
-	if (next && __atomic_compare_exchange_n(&pp->runnext, &next, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		return next;
-	for (;;) {
-		uint32_t h = __atomic_load_n(&pp->runqhead, __ATOMIC_ACQUIRE);
-		uint32_t t = pp->runqtail;
-		if (t == h)
-			return NULL;
-		g *gp = pp->runq[h % RUNQ_SIZE];
-		if (__atomic_compare_exchange_n(&pp->runqhead, &h, h + 1, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-			return gp;
-	}
-}
-
-uint32_t runqlen(p *pp)
-{
-	return pp->runqtail - pp->runqhead + (pp->runnext ? 1 : 0);
+	while (!__atomic_load_n(&n->key, __ATOMIC_ACQUIRE))
+		osidle(&n->key);
 }
 
 /* ---- G allocation ---- */
@@ -194,7 +105,7 @@ static void allgadd(g *gp)
 {
 	lock(&allglock);
 	gp->alllink = allgs;
-	allgs = gp;
+	__atomic_store_n(&allgs, gp, __ATOMIC_RELEASE);
 	allglen++;
 	unlock(&allglock);
 }
@@ -234,24 +145,24 @@ static void gfput(p *pp, g *gp)
 		throw("gfput: bad status (not Gdead)");
 	gqueue_push(&pp->gfree, gp);
 	pp->gfreecnt++;
-	if (pp->gfreecnt >= 64) {
-		struct gqueue batch = {0};
-		while (pp->gfreecnt >= 32) {
-			g *d = gqueue_pop(&pp->gfree);
-			pp->gfreecnt--;
-			if (d->stack.lo) {      /* Gs refilled from the global list have none */
-				stackfree(d->stack, d->stackmapped);
-				d->stack = (struct stack){0};
-			}
-			gqueue_push(&batch, d);
+	if (pp->gfreecnt < 64)
+		return;
+	struct gqueue batch = {0};
+	while (pp->gfreecnt >= 32) {
+		g *d = gqueue_pop(&pp->gfree);
+		pp->gfreecnt--;
+		if (d->stack.lo) {      /* Gs refilled from the global list have none */
+			stackfree(d->stack, d->stackmapped);
+			d->stack = (struct stack){0};
 		}
-		lock(&sched.gflock);
-		while (batch.head) {
-			gqueue_push(&sched.gfree, gqueue_pop(&batch));
-			sched.ngfree++;
-		}
-		unlock(&sched.gflock);
+		gqueue_push(&batch, d);
 	}
+	lock(&sched.gflock);
+	while (batch.head) {
+		gqueue_push(&sched.gfree, gqueue_pop(&batch));
+		sched.ngfree++;
+	}
+	unlock(&sched.gflock);
 }
 
 /* gfget takes a dead G from pp's list, refilling from the global list;
@@ -282,7 +193,7 @@ static g *gfget(p *pp)
 
 /* newproc1 makes a runnable G that will call fn(arg) and return into
  * goexit_asm. */
-static g *newproc1(gofunc fn, void *arg)
+static g *newproc1(gofunc fn, void *arg, bool system)
 {
 	if (!fn)
 		throw("go of nil func value");
@@ -301,14 +212,16 @@ static g *newproc1(gofunc fn, void *arg)
 	newg->startarg = arg;
 	newg->waitreason = waitReasonZero;
 	newg->preempt = false;
-
+	newg->system = system;
+	newg->lockedm = NULL;
 	if (pp->goidcache == pp->goidcacheend) {
-		/* Take a batch of goids at once: one atomic per 16 goroutines. */
+		/* a batch of goids at once: one atomic per 16 goroutines */
 		pp->goidcache = __atomic_add_fetch(&sched.goidgen, GOID_BATCH, __ATOMIC_SEQ_CST) - GOID_BATCH + 1;
 		pp->goidcacheend = pp->goidcache + GOID_BATCH;
 	}
 	newg->goid = (int64_t)pp->goidcache++;
 	casgstatus(newg, _Gdead, _Grunnable);
+	runqput(pp, newg, !system);
 	releasem(mp);
 	return newg;
 }
@@ -316,62 +229,342 @@ static g *newproc1(gofunc fn, void *arg)
 /* newproc is the go statement: the new G goes to the current P's runnext. */
 void newproc(gofunc fn, void *arg)
 {
-	g *newg = newproc1(fn, arg);
-	newg->system = false;
-	m *mp = acquirem();
-	runqput(mp->p, newg, true);
-	releasem(mp);
+	newproc1(fn, arg, false);
+	if (mainStarted)
+		wakep();
 }
 
 /* newproc_system starts a runtime goroutine (bgsweep...): one the program
  * does not see in numgoroutine, tracebacks or deadlock detection. */
 g *newproc_system(gofunc fn, void *arg)
 {
-	g *newg = newproc1(fn, arg);
-	newg->system = true;
-	m *mp = acquirem();
-	runqput(mp->p, newg, false);
-	releasem(mp);
-	return newg;
+	g *gp = newproc1(fn, arg, true);
+	if (mainStarted)
+		wakep();
+	return gp;
 }
 
-/* ---- Ms and Ps ---- */
+/* ---- Ms ---- */
 
-void mcommoninit(m *mp, int64_t id)
+static void checkmcount(void)
 {
-	lock(&sched.lock);
-	if (id >= 0)
-		mp->id = id;
-	else
-		mp->id = sched.mnext++;
 	if (sched.mnext > sched.maxmcount) {
 		printf("runtime: program exceeds %d-thread limit\n", sched.maxmcount);
 		throw("thread exhaustion");
 	}
+}
+
+void mcommoninit(m *mp)
+{
+	lock(&sched.lock);
+	mp->id = sched.mnext++;
+	checkmcount();
+	mp->fastrand = (uint64_t)cputicks() * 0x9e3779b97f4a7c15ull | 1;
 	mp->alllink = allm;
 	__atomic_store_n(&allm, mp, __ATOMIC_RELEASE);
 	unlock(&sched.lock);
 }
 
+/* mput puts mp on the idle list; sched.lock held. */
+static void mput(m *mp)
+{
+	mp->schedlink = sched.midle;
+	sched.midle = mp;
+	sched.nmidle++;
+	checkdead();
+}
+
+static m *mget(void)
+{
+	m *mp = sched.midle;
+	if (mp) {
+		sched.midle = mp->schedlink;
+		sched.nmidle--;
+	}
+	return mp;
+}
+
+/* ---- Ps ---- */
+
+/* pidleput puts pp on the idle list; sched.lock held. */
 static void pidleput(p *pp)
 {
+	if (!runqempty(pp))
+		throw("pidleput: P has non-empty run queue");
 	pp->status = _Pidle;
 	pp->link = sched.pidle;
 	sched.pidle = pp;
-	sched.npidle++;
+	__atomic_add_fetch(&sched.npidle, 1, __ATOMIC_RELAXED);
+}
+
+static p *pidleget(void)
+{
+	p *pp = sched.pidle;
+	if (pp) {
+		sched.pidle = pp->link;
+		__atomic_sub_fetch(&sched.npidle, 1, __ATOMIC_RELAXED);
+	}
+	return pp;
 }
 
 static void acquirep(p *pp)
 {
 	m *mp = getg()->m;
-	if (mp->p || pp->m || pp->status != _Pidle)
+	if (mp->p || pp->m || pp->status != _Pidle) {
+		printf("runtime: acquirep: m %ld p %d status %u m %p\n", mp->id, pp->id, pp->status, (void *)pp->m);
 		throw("acquirep: invalid p state");
+	}
 	mp->p = pp;
 	pp->m = mp;
 	pp->status = _Prunning;
 }
 
-/* procdestroy moves a retired P's runnable and free Gs to the global lists. */
+static p *releasep(void)
+{
+	m *mp = getg()->m;
+	p *pp = mp->p;
+	if (!pp || pp->m != mp || pp->status != _Prunning)
+		throw("releasep: invalid p state");
+	mp->p = NULL;
+	pp->m = NULL;
+	pp->status = _Pidle;
+	return pp;
+}
+
+/* ---- starting and stopping Ms ---- */
+
+/* mPark sleeps until another M hands this one a P (startm, startlockedm). */
+static void mPark(void)
+{
+	m *mp = getg()->m;
+	notesleep(&mp->park);
+	noteclear(&mp->park);
+}
+
+/* stopm parks the current M, without a P, until startm gives it one. */
+static void stopm(void)
+{
+	m *mp = getg()->m;
+	if (mp->locks)
+		throw("stopm holding locks");
+	if (mp->p)
+		throw("stopm holding p");
+	if (mp->spinning)
+		throw("stopm spinning");
+	lock(&sched.lock);
+	mput(mp);
+	unlock(&sched.lock);
+	mPark();
+	acquirep(mp->nextp);
+	mp->nextp = NULL;
+}
+
+/*
+ * startm runs pp (or an idle P, when pp is NULL) on an idle M. spinning:
+ * the caller counted a new spinning M in sched.nmspinning for it. With no
+ * idle P or no idle M (every CPU busy) nothing happens.
+ */
+static void startm(p *pp, bool spinning)
+{
+	m *self = acquirem();
+	lock(&sched.lock);
+	if (!pp)
+		pp = pidleget();
+	m *nmp = pp ? mget() : NULL;
+	if (pp && !nmp)
+		pidleput(pp);
+	unlock(&sched.lock);
+	if (!nmp) {
+		if (spinning && __atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_ACQ_REL) < 0)
+			throw("startm: negative nmspinning");
+		releasem(self);
+		return;
+	}
+	if (nmp->spinning || nmp->nextp)
+		throw("startm: m is spinning or has a p");
+	nmp->spinning = spinning;
+	nmp->nextp = pp;
+	notewakeup(&nmp->park, nmp);
+	releasem(self);
+}
+
+/* handoffp gives away the P of an M that stops running Go code. */
+static void handoffp(p *pp)
+{
+	if (!runqempty(pp) || __atomic_load_n(&sched.runqsize, __ATOMIC_ACQUIRE) != 0) {
+		startm(pp, false);
+		return;
+	}
+	int32_t zero = 0;
+	if (__atomic_load_n(&sched.nmspinning, __ATOMIC_ACQUIRE) == 0 &&
+	    __atomic_compare_exchange_n(&sched.nmspinning, &zero, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		startm(pp, true);       /* no M is looking for work: this one will */
+		return;
+	}
+	lock(&sched.lock);
+	if (sched.gcwaiting) {
+		pp->status = _Pgcstop;
+		if (--sched.stopwait == 0)
+			notewakeup(&sched.stopnote, sched.stopm);
+		unlock(&sched.lock);
+		return;
+	}
+	if (sched.runqsize != 0) {
+		unlock(&sched.lock);
+		startm(pp, false);
+		return;
+	}
+	pidleput(pp);
+	unlock(&sched.lock);
+}
+
+/* wakep starts a spinning M for an idle P, unless one is spinning already. */
+void wakep(void)
+{
+	if (__atomic_load_n(&sched.npidle, __ATOMIC_ACQUIRE) == 0)
+		return;
+	int32_t zero = 0;
+	if (__atomic_load_n(&sched.nmspinning, __ATOMIC_ACQUIRE) != 0 ||
+	    !__atomic_compare_exchange_n(&sched.nmspinning, &zero, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return;
+	startm(NULL, true);
+}
+
+/* resetspinning: a spinning M found work; if it was the last spinner,
+ * another takes over, so readied work keeps spreading. */
+static void resetspinning(void)
+{
+	m *mp = getg()->m;
+	if (!mp->spinning)
+		throw("resetspinning: not a spinning m");
+	mp->spinning = false;
+	if (__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_ACQ_REL) < 0)
+		throw("findrunnable: negative nmspinning");
+	wakep();
+}
+
+/* ---- locked goroutines (runtime_main during init, Go's lockOSThread) ---- */
+
+/* stoplockedm: this M runs only its locked G, which is not runnable: give
+ * the P away and sleep until the G is handed back with a P. */
+static void stoplockedm(void)
+{
+	m *mp = getg()->m;
+	if (mp->p)
+		handoffp(releasep());
+	lock(&sched.lock);
+	sched.nmidlelocked++;
+	checkdead();
+	unlock(&sched.lock);
+	mPark();
+	lock(&sched.lock);
+	sched.nmidlelocked--;
+	unlock(&sched.lock);
+	acquirep(mp->nextp);
+	mp->nextp = NULL;
+}
+
+/* startlockedm: gp is locked to another M; give it this P and stop. */
+static void startlockedm(g *gp)
+{
+	m *mp = gp->lockedm;
+	if (mp == getg()->m)
+		throw("startlockedm: locked to me");
+	if (mp->nextp)
+		throw("startlockedm: m has p");
+	mp->nextp = releasep();
+	notewakeup(&mp->park, mp);
+	stopm();
+}
+
+/* ---- stopping the world (procresize at run time) ---- */
+
+static void gcstopm(void)
+{
+	m *mp = getg()->m;
+	if (mp->spinning) {
+		mp->spinning = false;
+		__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_ACQ_REL);
+	}
+	p *pp = releasep();
+	lock(&sched.lock);
+	pp->status = _Pgcstop;
+	if (--sched.stopwait == 0)
+		notewakeup(&sched.stopnote, sched.stopm);
+	unlock(&sched.lock);
+	stopm();
+}
+
+/*
+ * stopTheWorld stops every P but the caller's: idle ones at once, running
+ * ones when their M next enters the scheduler. A goroutine that never
+ * yields delays it until asynchronous preemption exists.
+ */
+void stopTheWorld(void)
+{
+	m *mp = acquirem();
+	lock(&sched.lock);
+	sched.stopwait = gomaxprocs_;
+	sched.stopm = mp;
+	__atomic_store_n(&sched.gcwaiting, 1, __ATOMIC_RELEASE);
+	mp->p->status = _Pgcstop;
+	sched.stopwait--;
+	p *pp;
+	while ((pp = pidleget()) != NULL) {
+		pp->status = _Pgcstop;
+		sched.stopwait--;
+	}
+	bool wait = sched.stopwait > 0;
+	unlock(&sched.lock);
+	if (wait) {
+		notesleep(&sched.stopnote);
+		noteclear(&sched.stopnote);
+	}
+	if (sched.stopwait != 0)
+		throw("stopTheWorld: not stopped");
+}
+
+void startTheWorld(void)
+{
+	m *mp = getg()->m;
+	lock(&sched.lock);
+	__atomic_store_n(&sched.gcwaiting, 0, __ATOMIC_RELEASE);
+	p *runnable = NULL;
+	for (int32_t i = gomaxprocs_ - 1; i >= 0; i--) {
+		p *pp = allp[i];
+		if (pp == mp->p)
+			continue;
+		pp->status = _Pidle;
+		if (runqempty(pp)) {
+			pidleput(pp);
+		} else {
+			pp->link = runnable;
+			runnable = pp;
+		}
+	}
+	unlock(&sched.lock);
+	while (runnable) {
+		p *pp = runnable;
+		runnable = pp->link;
+		startm(pp, false);
+	}
+	releasem(mp);
+	wakep();
+}
+
+/* ---- procresize ---- */
+
+static uint32_t gcd(uint32_t a, uint32_t b)
+{
+	while (b) {
+		uint32_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* procdestroy moves a retired P's Gs to the global lists. */
 static void procdestroy(p *pp)
 {
 	g *gp;
@@ -393,10 +586,10 @@ static void procdestroy(p *pp)
 }
 
 /*
- * procresize changes the number of Ps to nprocs; the world is stopped (at
+ * procresize sets the number of Ps to nprocs, with the world stopped (at
  * boot trivially so). The current M keeps its P if it survives, else takes
- * allp[0]; the other Ps go idle. Ps beyond nprocs hand their Gs to the
- * global lists.
+ * allp[0]; every other P is left _Pidle for the caller (schedinit puts them
+ * on the idle list, startTheWorld hands out those with work).
  */
 void procresize(int32_t nprocs)
 {
@@ -426,17 +619,26 @@ void procresize(int32_t nprocs)
 		allp[0]->m = NULL;
 		acquirep(allp[0]);
 	}
-	lock(&sched.lock);
-	sched.pidle = NULL;
-	sched.npidle = 0;
-	for (int32_t i = nprocs - 1; i >= 0; i--)
-		if (allp[i] != mp->p) {
+	for (int32_t i = 0; i < nprocs; i++)
+		if (allp[i] != mp->p)
 			allp[i]->m = NULL;
-			pidleput(allp[i]);
-		}
+	ncoprimes = 0;
+	for (uint32_t i = 1; i <= (uint32_t)nprocs; i++)
+		if (gcd(i, (uint32_t)nprocs) == 1)
+			coprimes[ncoprimes++] = i;
 	gomaxprocs_ = nprocs;
-	unlock(&sched.lock);
 	mcache0 = NULL;                 /* from now on every M allocates through its P */
+}
+
+/* procresize_boot: at boot every P but m0's starts idle. */
+void procresize_boot(int32_t nprocs)
+{
+	procresize(nprocs);
+	lock(&sched.lock);
+	for (int32_t i = nprocs - 1; i >= 0; i--)
+		if (allp[i] != getg()->m->p)
+			pidleput(allp[i]);
+	unlock(&sched.lock);
 }
 
 /* ---- the scheduler loop ---- */
@@ -453,35 +655,97 @@ static _Noreturn void execute(g *gp)
 	__builtin_unreachable();
 }
 
+/* stealWork tries 4 times to steal from every other P, in a random order
+ * (a random start and a stride coprime to GOMAXPROCS); the last round may
+ * take a P's runnext too. */
+static g *stealWork(p *pp)
+{
+	uint32_t n = (uint32_t)gomaxprocs_;
+	for (int round = 0; round < 4; round++) {
+		uint32_t pos = fastrandn(n), inc = coprimes[fastrandn((uint32_t)ncoprimes)];
+		for (uint32_t i = 0; i < n; i++, pos = (pos + inc) % n) {
+			if (__atomic_load_n(&sched.gcwaiting, __ATOMIC_ACQUIRE))
+				return NULL;
+			p *p2 = allp[pos];
+			if (p2 == pp)
+				continue;
+			g *gp = runqsteal(pp, p2, round == 3);
+			if (gp)
+				return gp;
+		}
+	}
+	return NULL;
+}
+
 /*
- * findrunnable returns a G to run, and blocks until there is one. Every
- * 61st schedtick the global queue goes first, so a stream of local
- * goroutines cannot starve it.
+ * findrunnable returns a G to run, sleeping until there is one: local
+ * queue, global queue, stealing (if not too many Ms spin already), then
+ * the P goes idle and the M stops.
  */
 static g *findrunnable(void)
 {
-	p *pp = getg()->m->p;
+	m *mp = getg()->m;
 	g *gp;
-	if (pp->schedtick % 61 == 0 && sched.runqsize > 0) {
-		lock(&sched.lock);
-		gp = globrunqget(pp, 1);
-		unlock(&sched.lock);
-		if (gp)
-			return gp;
+top:;
+	p *pp = mp->p;
+	if (__atomic_load_n(&sched.gcwaiting, __ATOMIC_ACQUIRE)) {
+		gcstopm();
+		goto top;
 	}
 	if ((gp = runqget(pp)) != NULL)
 		return gp;
-	if (sched.runqsize > 0) {
+	if (__atomic_load_n(&sched.runqsize, __ATOMIC_ACQUIRE) != 0) {
 		lock(&sched.lock);
 		gp = globrunqget(pp, 0);
 		unlock(&sched.lock);
 		if (gp)
 			return gp;
 	}
-	/* Nothing can make a G runnable: no other M runs and no timer or
-	 * interrupt source exists yet. */
-	checkdead();
-	throw("findrunnable: no work and checkdead found none missing");
+	if (mp->spinning || 2 * __atomic_load_n(&sched.nmspinning, __ATOMIC_ACQUIRE) <
+	                            gomaxprocs_ - __atomic_load_n(&sched.npidle, __ATOMIC_ACQUIRE)) {
+		if (!mp->spinning) {
+			mp->spinning = true;
+			__atomic_add_fetch(&sched.nmspinning, 1, __ATOMIC_ACQ_REL);
+		}
+		if ((gp = stealWork(pp)) != NULL)
+			return gp;
+	}
+
+	/* nothing: give up the P */
+	lock(&sched.lock);
+	if (sched.gcwaiting || sched.runqsize != 0) {
+		unlock(&sched.lock);
+		goto top;
+	}
+	if (releasep() != pp)
+		throw("findrunnable: wrong p");
+	pidleput(pp);
+	unlock(&sched.lock);
+
+	bool wasSpinning = mp->spinning;
+	if (wasSpinning) {
+		mp->spinning = false;
+		if (__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_ACQ_REL) < 0)
+			throw("findrunnable: negative nmspinning");
+		/* A G readied between our last look and dropping the spinning
+		 * count would find no spinning M to wake: look once more. */
+		for (int32_t i = 0; i < gomaxprocs_; i++) {
+			if (runqempty(allp[i]))
+				continue;
+			lock(&sched.lock);
+			pp = pidleget();
+			unlock(&sched.lock);
+			if (pp) {
+				acquirep(pp);
+				mp->spinning = true;
+				__atomic_add_fetch(&sched.nmspinning, 1, __ATOMIC_ACQ_REL);
+				goto top;
+			}
+			break;
+		}
+	}
+	stopm();
+	goto top;
 }
 
 /* schedule: one round of the scheduler, on g0. Never returns. */
@@ -492,7 +756,33 @@ _Noreturn void schedule(void)
 		throw("schedule: holding locks");
 	if (getg() != mp->g0)
 		throw("schedule: not on g0");
-	execute(findrunnable());
+	if (mp->lockedg && ncpu > 1) {
+		/* With one CPU there is no other M to hand the P to: the
+		 * only M runs everything, its locked G included. */
+		stoplockedm();
+		execute(mp->lockedg);
+	}
+top:;
+	p *pp = mp->p;
+	g *gp = NULL;
+	if (__atomic_load_n(&sched.gcwaiting, __ATOMIC_ACQUIRE)) {
+		gcstopm();
+		goto top;
+	}
+	if (pp->schedtick % 61 == 0 && __atomic_load_n(&sched.runqsize, __ATOMIC_ACQUIRE) > 0) {
+		lock(&sched.lock);
+		gp = globrunqget(pp, 1);
+		unlock(&sched.lock);
+	}
+	if (!gp)
+		gp = findrunnable();
+	if (mp->spinning)
+		resetspinning();
+	if (gp->lockedm) {
+		startlockedm(gp);
+		goto top;
+	}
+	execute(gp);
 }
 
 /* dropg: the current M no longer runs its curg. */
@@ -547,9 +837,10 @@ void goready(g *gp)
 	casgstatus(gp, _Gwaiting, _Grunnable);
 	runqput(mp->p, gp, true);
 	releasem(mp);
+	wakep();
 }
 
-static void gosched_m(g *gp)
+void gosched_m(g *gp)
 {
 	casgstatus(gp, _Grunning, _Grunnable);
 	dropg();
@@ -559,7 +850,7 @@ static void gosched_m(g *gp)
 	schedule();
 }
 
-/* goexit0 finishes the current G on g0 and reuses it later. */
+/* goexit0 finishes the current G on g0 and keeps it for reuse. */
 static void goexit0(g *gp)
 {
 	m *mp = getg()->m;
@@ -568,6 +859,7 @@ static void goexit0(g *gp)
 	gp->waitreason = waitReasonZero;
 	gp->startfn = NULL;
 	gp->startarg = NULL;
+	gp->lockedm = NULL;
 	if (mp->lockedg == gp)
 		mp->lockedg = NULL;
 	dropg();
@@ -585,159 +877,61 @@ void goexit1(void)
 void badmcall(void) { throw("runtime: mcall called on m->g0 stack"); }
 void badmcall2(void) { throw("runtime: mcall function returned"); }
 
+/* ---- starting an M ---- */
+
+/* mstart1: the first thing an M does on its g0 stack: reset g0's saved sp
+ * to the top (each return to the scheduler through mcall starts from a
+ * clean g0 stack), take the P it was handed or park, and schedule. */
+static _Noreturn void mstart1(void)
+{
+	g *gp = getg();
+	m *mp = gp->m;
+	gp->sched.sp = (gp->stack.hi - 16) & ~(uintptr_t)15;
+	gp->sched.g = gp;
+	osenableintr();                 /* IPIs may come in from here on */
+	if (mp->mstartfn)
+		mp->mstartfn();
+	if (mp != &m0) {
+		if (mp->nextp) {
+			acquirep(mp->nextp);
+			mp->nextp = NULL;
+		} else {
+			stopm();
+		}
+	}
+	schedule();
+}
+
 /* mstart is where every M starts: rt0_go's for m0, newosproc's for the
- * others. g0's saved sp is reset to the stack top: each return to the
- * scheduler through mcall starts from a clean g0 stack. */
+ * others. */
 _Noreturn void mstart(void)
 {
 	g *gp = getg();
 	if (gp != gp->m->g0)
 		throw("mstart: not on g0");
-	inittrace_mark("mstart");
-	gp->sched.sp = (gp->stack.hi - 16) & ~(uintptr_t)15;
-	gp->sched.g = gp;
-	schedule();
+	if (gp->m == &m0)
+		inittrace_mark("mstart");
+	mstart1();
 }
 
-/* ---- startup ---- */
-
-void schedinit(void)
+/* newm makes an M for CPU cpu and starts the CPU; false if it did not come up. */
+bool newm(int cpu)
 {
-	inittrace_mark("schedinit");
-	sched.maxmcount = (int32_t)getenv_int("maxthreads", 10000, 1, 1000000);
-	inittrace_mark("stackinit");
-	stackinit();                    /* goroutine stacks */
-	inittrace_mark("mallocinit");
-	mallocinit();                   /* the heap */
-	mcommoninit(getg()->m, -1);     /* m0: id 0, on allm */
-	cpuinit();                      /* CPU feature flags the runtime may use */
-	alginit();                      /* random seed */
-	/* goargs/goenvs: args() already split argv and environment */
-	parsedebugvars();               /* GODEBUG: inittrace decides from here */
-	inittrace_decide();
-	/* gcinit: no collector; memory is freed explicitly (API.md) */
-	int64_t procs = ncpu;
-	const char *v = gogetenv("GOMAXPROCS");
-	if (v)
-		procs = getenv_int("GOMAXPROCS", ncpu, 1, MAXPROCS);
-	inittrace_mark("procresize");
-	procresize((int32_t)procs);
+	m *mp = malloc(sizeof *mp);
+	mp->cpu = cpu;
+	mcommoninit(mp);
+	return newosproc(mp);
 }
 
-static void main_init(void)
+/* newm_sysmon registers sysmon's M: it runs from a timer interrupt on the
+ * boot CPU, not on a CPU of its own, and never holds a P. */
+m *newm_sysmon(void)
 {
-	inittrace_mark("main_init");
-	for (rt_initfn *f = (rt_initfn *)__rt_init_start; f < (rt_initfn *)__rt_init_end; f++)
-		(*f)();
+	m *mp = malloc(sizeof *mp);
+	mp->cpu = -1;
+	mcommoninit(mp);
+	lock(&sched.lock);
+	sched.nmsys++;
+	unlock(&sched.lock);
+	return mp;
 }
-
-/*
- * runtime_main is the main goroutine (goid 1): it runs the program's init
- * functions while locked to m0, then main_main, then ends the machine,
- * whatever other goroutines are doing.
- */
-void runtime_main(void *arg)
-{
-	(void)arg;
-	g *gp = getg();
-	inittrace_mark("runtime_main");
-	if (gp->goid != 1)
-		throw("runtime_main: main goroutine is not goroutine 1");
-	mainStarted = true;
-	/* sysmon's M is registered by SMP bring-up; its body needs timers. */
-	gp->m->lockedg = gp;            /* init runs on m0, as Go's lockOSThread */
-	gcenable();                     /* bgsweep: empty spans and unused pages back */
-	main_init();
-	gp->m->lockedg = NULL;
-	const char *t = gogetenv("test");
-	if (t)
-		exit(ktest_main(t));
-	inittrace_mark("main_main");
-	main_main();
-	exit(0);
-}
-
-/* ---- checkdead ---- */
-
-struct deadcount {
-	int32_t run, wait;
-	g *mainwaiting;
-};
-
-static void countg(g *gp, void *arg)
-{
-	struct deadcount *c = arg;
-	if (gp->system && readgstatus(gp) == _Gwaiting)
-		return;         /* a parked runtime goroutine wakes only for the program's sake */
-	switch (readgstatus(gp)) {
-	case _Grunnable:
-	case _Grunning:
-		c->run++;
-		break;
-	case _Gwaiting:
-	case _Gpreempted:
-		c->wait++;
-		break;
-	}
-}
-
-/*
- * checkdead is called when this M has nothing to run. If no goroutine can
- * become runnable - none runnable, none running, and no timer or interrupt
- * to wake one - the program is deadlocked, as Go reports it.
- */
-void checkdead(void)
-{
-	struct deadcount c = {0};
-	forEachG(countg, &c);
-	if (c.run > 0)
-		return;
-	if (mainExited && c.wait == 0)
-		throw("no goroutines (main called runtime.Goexit) - deadlock!");
-	throw("all goroutines are asleep - deadlock!");
-}
-
-/* ---- the API (package runtime) ---- */
-
-void go(gofunc fn, void *arg) { newproc(fn, arg); }
-
-void gosched(void) { mcall(gosched_m); }
-
-_Noreturn void goexit(void)
-{
-	if (getg()->goid == 1)
-		mainExited = true;
-	goexit1();
-	__builtin_unreachable();
-}
-
-int64_t goid(void) { return getg()->goid; }
-
-int gomaxprocs(int n)
-{
-	int prev = gomaxprocs_;
-	if (n < 1 || n == prev)
-		return prev;
-	m *mp = acquirem();
-	procresize(n > MAXPROCS ? MAXPROCS : n);
-	releasem(mp);
-	return prev;
-}
-
-int numcpu(void) { return ncpu; }
-
-static void countlive(g *gp, void *arg)
-{
-	uint32_t s = readgstatus(gp);
-	if (s != _Gdead && s != _Gidle && !gp->system)
-		(*(int *)arg)++;
-}
-
-int numgoroutine(void)
-{
-	int n = 0;
-	forEachG(countlive, &n);
-	return n;
-}
-
-int cpuid(void) { return getg()->m->cpu; }

@@ -16,6 +16,11 @@
 #include "../include/rt.h"
 
 typedef struct g g;
+
+/* note: a one-shot sleep/wake-up between Ms (Go's note); key 1 = woken */
+struct note {
+	uint32_t key;
+};
 typedef struct m m;
 typedef struct p p;
 
@@ -92,6 +97,7 @@ struct g {
 	g *alllink;             /* on allgs; written once, under allglock */
 	uintptr_t stackmapped;  /* lowest backed address of stack; the running g (page faults) */
 	bool system;            /* a runtime goroutine (bgsweep): hidden from the program */
+	m *lockedm;             /* runs only on this M (lockOSThread) */
 };
 
 struct m {
@@ -111,6 +117,8 @@ struct m {
 	uint64_t fastrand;      /* xorshift state; owner m only */
 	bool (*waitunlockf)(g *gp, void *lock);  /* gopark's unlock function, run by park_m */
 	void *waitlock;
+	struct note park;       /* stopm sleeps here; startm wakes it */
+	void (*mstartfn)(void); /* run by mstart1 before scheduling */
 };
 
 /* A queue of Gs linked through schedlink (Go's gQueue). */
@@ -159,7 +167,9 @@ struct schedt {
 
 	m *midle;               /* idle ms waiting for work; sched.lock */
 	int32_t nmidle;
-	int64_t mnext;          /* number of ms created, and next M ID */
+	int32_t nmidlelocked;   /* locked ms waiting for work; sched.lock */
+	int32_t nmsys;          /* ms that do not count for deadlock (sysmon); sched.lock */
+	int64_t mnext;          /* number of ms created, and next M ID; sched.lock */
 	int32_t maxmcount;      /* maximum number of ms allowed (or die) */
 
 	p *pidle;               /* idle ps; sched.lock */
@@ -167,7 +177,12 @@ struct schedt {
 	int32_t nmspinning;     /* atomic */
 
 	struct gqueue runq;     /* global runnable queue; sched.lock */
-	int32_t runqsize;
+	int32_t runqsize;       /* sched.lock; read atomically as a hint */
+
+	uint32_t gcwaiting;     /* stopTheWorld in progress; atomic */
+	int32_t stopwait;       /* Ps still to stop; sched.lock */
+	struct note stopnote;   /* stopTheWorld sleeps here */
+	m *stopm;               /* the M that sleeps on stopnote */
 
 	struct mutex gflock;    /* global cache of dead Gs */
 	struct gqueue gfree;

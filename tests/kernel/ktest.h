@@ -22,16 +22,23 @@ struct ktest_suite {
 	const struct ktest_case *cases;
 	int ncases;
 	void (*scenario)(void);
+	bool returns;                   /* a scenario that returns like main_main: exit 0 */
 };
 
 #define KTEST_SUITE(sname, table)                                                   \
 	static const struct ktest_suite ktest_suite_##sname                          \
 	__attribute__((used, section(".ktest"), aligned(8))) = {                    \
-		#sname, table, (int)(sizeof(table) / sizeof((table)[0])), NULL }
+		#sname, table, (int)(sizeof(table) / sizeof((table)[0])), NULL, false }
 
 #define KTEST_SCENARIO(sname, fn)                                                   \
 	static const struct ktest_suite ktest_suite_##sname                          \
-	__attribute__((used, section(".ktest"), aligned(8))) = { #sname, NULL, 0, fn }
+	__attribute__((used, section(".ktest"), aligned(8))) = { #sname, NULL, 0, fn, false }
+
+/* KTEST_MAIN: a scenario standing in for main_main: returning ends the
+ * machine with exit status 0, as main_main's return does. */
+#define KTEST_MAIN(sname, fn)                                                       \
+	static const struct ktest_suite ktest_suite_##sname                          \
+	__attribute__((used, section(".ktest"), aligned(8))) = { #sname, NULL, 0, fn, true }
 
 /* kt_fail marks the running case failed with a "# file:line: ..." line. */
 void kt_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -46,7 +46,17 @@ static uint64_t expected_sum(int depth)
 	return s;
 }
 
+static void deep_recursion(void);
 static void test_deep_recursion(void)
+{
+	/* one P: the second goroutine must reuse the first one's G, which
+	 * sits on that P's free list */
+	int procs = gomaxprocs(1);
+	deep_recursion();
+	gomaxprocs(procs);
+}
+
+static void deep_recursion(void)
 {
 	memstats_t before, during;
 	read_memstats(&before);

@@ -1,0 +1,71 @@
+/*
+ * acpi.h - the ACPI table walk that finds the CPUs and the interrupt
+ * controllers (RSDP -> XSDT/RSDT -> MADT, HPET, FADT), as pure logic over
+ * memory the caller maps: no hardware access, no allocation, no printing,
+ * no global state. The kernel passes its direct map; tests/host/acpi_test.c
+ * and tests/host/fuzz_madt.c build it on the host.
+ *
+ * Nothing read from the tables is trusted: every table's length is checked
+ * against what map() allows before a byte past its header is read, every
+ * table's checksum is verified, and the MADT's entries are walked by their
+ * length bytes with each one bounds-checked. Problems become one-line
+ * warnings in acpi_info.warn (the caller prints them), never a crash.
+ * When more than ACPI_MAX_WARNINGS arise, the last slot says so.
+ */
+#ifndef KERNEL_ACPI_H
+#define KERNEL_ACPI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ACPI_MAX_CPUS 256
+#define ACPI_MAX_IOAPICS 16
+#define ACPI_MAX_OVERRIDES 32
+#define ACPI_MAX_WARNINGS 16
+
+struct acpi_cpu { uint32_t apic_id; uint32_t uid; bool x2apic_entry; bool online_capable; /* enabled=false but may be brought online */ };
+struct acpi_ioapic { uint32_t id; uint64_t addr; uint32_t gsi_base; };
+struct acpi_override { uint8_t bus, source_irq; uint32_t gsi; uint16_t flags; };
+
+struct acpi_info {
+	int ncpu;                           /* usable CPUs: enabled entries first, in table order; online-capable after */
+	struct acpi_cpu cpu[ACPI_MAX_CPUS];
+	uint64_t lapic_addr;                /* from the MADT header, or the type-5 override */
+	bool pcat_compat;                   /* MADT flags bit 0: legacy 8259s present */
+	int nioapic;
+	struct acpi_ioapic ioapic[ACPI_MAX_IOAPICS];
+	int noverride;
+	struct acpi_override override[ACPI_MAX_OVERRIDES];
+	uint64_t hpet_addr;                 /* from the HPET table if present, else 0 */
+	uint32_t pm_timer_port;             /* from the FADT (PM_TMR_BLK, or X_PM_TMR_BLK if it is an I/O-space GAS), else 0 */
+	bool pm_timer_32bit;                /* FADT flags bit 8 (TMR_VAL_EXT) */
+	int nwarn;
+	char warn[ACPI_MAX_WARNINGS][96];   /* one-line warnings: bad checksum, length past the mapping, truncated entry, too many entries, duplicate APIC id ... */
+};
+
+/* map(phys, len) returns a pointer through which len bytes at phys can be read, or NULL when that
+   range cannot be mapped (e.g. beyond the direct map). The kernel passes its direct map; tests pass
+   a function over a buffer.
+   acpi_parse never calls map with len 0 or with a range that wraps past 2^64, and uses each
+   returned pointer only until its next call to map, so a single reusable mapping window
+   (early boot, no direct map yet) is enough. */
+typedef const void *(*acpi_map_fn)(uint64_t phys, uint64_t len, void *ctx);
+
+/* Walks RSDP -> XSDT (RSDT when the RSDP is revision 0 or the XSDT is unusable) -> MADT, HPET, FADT.
+   Returns 0 on success (at least one CPU found), -1 with a warning when no usable MADT/CPU was found.
+   Never trusts a table whose checksum is wrong or whose length runs past what map() allows or is
+   shorter than its header: such a table is skipped with a warning.
+   *out is cleared first; on -1 it still holds the warnings (and whatever HPET/FADT data was found).
+   The first MADT that checks out and lists a usable CPU is used; the first HPET and FADT likewise. */
+int acpi_parse(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_info *out);
+
+/* The MADT body alone (for tests and fuzzing): table points at the MADT header, len bytes readable. */
+/* Clears *out, then fills its MADT part (ncpu/cpu, lapic_addr, pcat_compat, nioapic/ioapic,
+   noverride/override) and warnings. The header's length field must lie in 44..len (else -1 with a
+   warning); only that many bytes are read. The signature and checksum are NOT checked here
+   (acpi_parse checks them before calling this), so mutated inputs reach the entry walk.
+   Returns 0 when at least one usable CPU was found, else -1 with a warning. */
+int acpi_parse_madt(const void *table, size_t len, struct acpi_info *out);
+
+#endif

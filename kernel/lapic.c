@@ -1,0 +1,129 @@
+/*
+ * lapic.c - this CPU's local APIC: identity, end of interrupt, and the
+ * inter-processor interrupts SMP needs (INIT and STARTUP to start a CPU,
+ * fixed vectors to wake one or flush its TLB).
+ *
+ * x2APIC mode (MSRs) when CPUID says the CPU has it, else xAPIC (MMIO at
+ * the MADT's address, mapped uncached). Every CPU runs the same mode: the
+ * BSP decides in lapic_init and the APs follow.
+ */
+#include "kernel.h"
+#include "cpu.h"
+
+#define MSR_APIC_BASE   0x1b
+#define APIC_BASE_EN    (1ull << 11)
+#define APIC_BASE_X2    (1ull << 10)
+#define X2APIC_MSR(reg) (0x800 + ((reg) >> 4))
+
+/* register offsets (xAPIC MMIO; x2APIC MSR = 0x800 + offset/16) */
+enum {
+	LAPIC_ID = 0x20, LAPIC_EOI = 0xb0, LAPIC_SVR = 0xf0, LAPIC_ESR = 0x280,
+	LAPIC_ICR_LO = 0x300, LAPIC_ICR_HI = 0x310, LAPIC_LVT_TIMER = 0x320,
+	LAPIC_LVT_LINT0 = 0x350, LAPIC_LVT_LINT1 = 0x360, LAPIC_LVT_ERROR = 0x370,
+	LAPIC_TPR = 0x80,
+};
+#define LVT_MASKED (1u << 16)
+#define ICR_PENDING (1u << 12)
+
+static bool x2apic;
+static volatile uint32_t *mmio;         /* xAPIC registers, uncached */
+
+static uint32_t rd(uint32_t reg)
+{
+	if (x2apic)
+		return (uint32_t)rdmsr(X2APIC_MSR(reg));
+	return mmio[reg / 4];
+}
+
+static void wr(uint32_t reg, uint32_t v)
+{
+	if (x2apic)
+		wrmsr(X2APIC_MSR(reg), v);
+	else
+		mmio[reg / 4] = v;
+}
+
+bool lapic_x2apic(void) { return x2apic; }
+
+uint32_t lapic_id(void)
+{
+	uint32_t id = rd(LAPIC_ID);
+	return x2apic ? id : id >> 24;
+}
+
+void lapic_eoi(void)
+{
+	wr(LAPIC_EOI, 0);
+}
+
+/* lapic_enable turns this CPU's APIC on in the chosen mode, all local
+ * interrupt sources masked, spurious interrupts to SPURIOUS_VECTOR. */
+static void lapic_enable(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE) | APIC_BASE_EN;
+	if (x2apic)
+		base |= APIC_BASE_X2;
+	wrmsr(MSR_APIC_BASE, base);
+	wr(LAPIC_TPR, 0);
+	wr(LAPIC_LVT_TIMER, LVT_MASKED);
+	wr(LAPIC_LVT_LINT0, LVT_MASKED);
+	wr(LAPIC_LVT_LINT1, LVT_MASKED);
+	wr(LAPIC_LVT_ERROR, ERROR_VECTOR);
+	wr(LAPIC_ESR, 0);
+	wr(LAPIC_SVR, 0x100 | SPURIOUS_VECTOR);  /* software enable */
+	lapic_eoi();
+}
+
+void lapic_init(uint64_t mmio_phys)
+{
+	uint32_t r[4];
+	x86_cpuid(1, 0, r);
+	x2apic = (r[2] >> 21) & 1;
+	if (!x2apic)
+		mmio = vm_map_mmio(mmio_phys, 4096);
+	lapic_enable();
+}
+
+void lapic_init_ap(void)
+{
+	lapic_enable();
+}
+
+static void icr_wait(void)
+{
+	if (x2apic)
+		return;         /* x2APIC ICR writes do not report delivery */
+	for (int i = 0; i < 1000000 && (rd(LAPIC_ICR_LO) & ICR_PENDING); i++)
+		cpu_relax();
+}
+
+static void icr(uint32_t apicid, uint32_t lo)
+{
+	if (x2apic) {
+		wrmsr(X2APIC_MSR(LAPIC_ICR_LO), ((uint64_t)apicid << 32) | lo);
+		return;
+	}
+	uint64_t fl = 0;
+	__asm__ volatile("pushfq; pop %0; cli" : "=r"(fl) : : "memory");
+	icr_wait();
+	wr(LAPIC_ICR_HI, apicid << 24);
+	wr(LAPIC_ICR_LO, lo);
+	icr_wait();
+	if (fl & (1u << 9))
+		__asm__ volatile("sti" ::: "memory");
+}
+
+void lapic_ipi(uint32_t apicid, uint8_t vector)
+{
+	icr(apicid, vector);                            /* fixed, physical, edge */
+}
+
+void lapic_ipi_init(uint32_t apicid)
+{
+	icr(apicid, 0x4500);                            /* INIT, level assert */
+}
+
+void lapic_ipi_startup(uint32_t apicid, uint8_t page)
+{
+	icr(apicid, 0x4600 | page);                     /* STARTUP at page << 12 */
+}

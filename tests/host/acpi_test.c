@@ -1,0 +1,1224 @@
+/*
+ * acpi_test.c - host test for kernel/acpi.c, the ACPI table walk. Builds
+ * synthetic tables (RSDP, XSDT, RSDT, MADT, HPET, FADT) in a buffer that
+ * stands for physical memory, with helpers that fix the checksums, and
+ * runs acpi_parse over them through a map function on that buffer. Every
+ * acpi_parse case runs twice: with a map that returns pointers into the
+ * buffer, and with a "window" map that copies each request into a fresh
+ * heap block and frees the previous one, so ASan catches any pointer used
+ * after the next map() call (acpi.h promises there are none). Buffers are
+ * exactly sized so that reads past a table's end trip ASan too.
+ *
+ * Then two deterministic random-mutation loops: 20,000 byte-flipped MADTs
+ * through acpi_parse_madt, and 5,000 mutated whole table sets (checksums
+ * re-fixed half the time) through acpi_parse; both check invariants of the
+ * result (counts in range, no duplicate APIC ids, enabled CPUs first,
+ * warnings terminated).
+ *
+ * From the top of the tree (no -I include: the runtime's string.h would
+ * shadow libc's):
+ *
+ *   mkdir -p build/host
+ *   gcc -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
+ *       -fno-sanitize-recover=all -I kernel \
+ *       -o build/host/acpi_test tests/host/acpi_test.c kernel/acpi.c
+ *   build/host/acpi_test [seed]
+ *   build/host/acpi_test --write-corpus DIR    # seed MADTs for fuzz_madt.c
+ *
+ * Exit status 0 when everything passes; each failure is printed.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acpi.h"
+
+/* ---- failures ---- */
+
+static int failures, checks;
+static const char *cur_test = "";
+static const char *cur_mode = "";
+static const struct acpi_info *cur_info;       /* dumped on failure */
+
+static void dump_warnings(const struct acpi_info *in)
+{
+	if (!in)
+		return;
+	fprintf(stderr, "    ncpu %d nioapic %d noverride %d, %d warning(s):\n",
+		in->ncpu, in->nioapic, in->noverride, in->nwarn);
+	for (int i = 0; i < in->nwarn && i < ACPI_MAX_WARNINGS; i++)
+		fprintf(stderr, "      %.96s\n", in->warn[i]);
+}
+
+#define CHECK(c) do { \
+	checks++; \
+	if (!(c)) { \
+		failures++; \
+		fprintf(stderr, "FAIL %s%s (line %d): %s\n", cur_test, cur_mode, __LINE__, #c); \
+		dump_warnings(cur_info); \
+	} \
+} while (0)
+
+/* ---- little-endian stores and checksums ---- */
+
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+/* Sets p[at] so that the n bytes at p sum to 0 mod 256. */
+static void fix_sum(uint8_t *p, size_t n, size_t at)
+{
+	uint8_t s = 0;
+	p[at] = 0;
+	for (size_t i = 0; i < n; i++)
+		s = (uint8_t)(s + p[i]);
+	p[at] = (uint8_t)(0 - s);
+}
+
+/* ---- a table builder ---- */
+
+struct tb {
+	uint8_t *p;
+	uint32_t len, cap;
+};
+
+static void tb_start(struct tb *t, uint8_t *at, uint32_t cap, const char *sig, uint8_t rev)
+{
+	if (cap < 36) {
+		fprintf(stderr, "tb_start: no room\n");
+		abort();
+	}
+	t->p = at;
+	t->cap = cap;
+	t->len = 36;
+	memset(at, 0, 36);
+	memcpy(at, sig, 4);
+	at[8] = rev;
+	memcpy(at + 10, "RTTEST", 6);
+	memcpy(at + 16, "ACPITEST", 8);
+	put32(at + 24, 1);
+	memcpy(at + 28, "RTT ", 4);
+	put32(at + 32, 1);
+}
+
+static void tb_bytes(struct tb *t, const void *d, uint32_t n)
+{
+	if (n > t->cap - t->len) {
+		fprintf(stderr, "tb_bytes: table overflows its %u bytes\n", t->cap);
+		abort();
+	}
+	memcpy(t->p + t->len, d, n);
+	t->len += n;
+}
+
+static void tb_u8(struct tb *t, uint8_t v) { tb_bytes(t, &v, 1); }
+static void tb_u16(struct tb *t, uint16_t v) { tb_bytes(t, &v, 2); }
+static void tb_u32(struct tb *t, uint32_t v) { tb_bytes(t, &v, 4); }
+static void tb_u64(struct tb *t, uint64_t v) { tb_bytes(t, &v, 8); }
+
+/* Writes the length and fixes the checksum. */
+static uint32_t tb_end(struct tb *t)
+{
+	put32(t->p + 4, t->len);
+	fix_sum(t->p, t->len, 9);
+	return t->len;
+}
+
+/* MADT entries */
+static void madt_head(struct tb *t, uint32_t lapic, uint32_t flags) { tb_u32(t, lapic); tb_u32(t, flags); }
+
+static void e_lapic(struct tb *t, uint8_t uid, uint8_t id, uint32_t flags)
+{
+	tb_u8(t, 0); tb_u8(t, 8); tb_u8(t, uid); tb_u8(t, id); tb_u32(t, flags);
+}
+
+static void e_x2apic(struct tb *t, uint32_t id, uint32_t flags, uint32_t uid)
+{
+	tb_u8(t, 9); tb_u8(t, 16); tb_u16(t, 0); tb_u32(t, id); tb_u32(t, flags); tb_u32(t, uid);
+}
+
+static void e_ioapic(struct tb *t, uint8_t id, uint32_t addr, uint32_t gsi)
+{
+	tb_u8(t, 1); tb_u8(t, 12); tb_u8(t, id); tb_u8(t, 0); tb_u32(t, addr); tb_u32(t, gsi);
+}
+
+static void e_iso(struct tb *t, uint8_t bus, uint8_t irq, uint32_t gsi, uint16_t flags)
+{
+	tb_u8(t, 2); tb_u8(t, 10); tb_u8(t, bus); tb_u8(t, irq); tb_u32(t, gsi); tb_u16(t, flags);
+}
+
+static void e_lapic_nmi(struct tb *t, uint8_t uid, uint16_t flags, uint8_t lint)
+{
+	tb_u8(t, 4); tb_u8(t, 6); tb_u8(t, uid); tb_u16(t, flags); tb_u8(t, lint);
+}
+
+static void e_lapic_addr(struct tb *t, uint64_t addr)
+{
+	tb_u8(t, 5); tb_u8(t, 12); tb_u16(t, 0); tb_u64(t, addr);
+}
+
+static void e_x2apic_nmi(struct tb *t, uint16_t flags, uint32_t uid, uint8_t lint)
+{
+	tb_u8(t, 10); tb_u8(t, 12); tb_u16(t, flags); tb_u32(t, uid); tb_u8(t, lint);
+	tb_u8(t, 0); tb_u16(t, 0);
+}
+
+/* QEMU's MADT: 4 CPUs, one IOAPIC, IRQ 0 -> GSI 2 and IRQ 9 level/high, LINT1 NMI. */
+static void madt_qemu_body(struct tb *t)
+{
+	madt_head(t, 0xfee00000, 1);
+	for (int i = 0; i < 4; i++)
+		e_lapic(t, (uint8_t)i, (uint8_t)i, 1);
+	e_ioapic(t, 0, 0xfec00000, 0);
+	e_iso(t, 0, 0, 2, 0);
+	e_iso(t, 0, 9, 9, 0x000d);
+	e_lapic_nmi(t, 0xff, 0, 1);
+}
+
+/* ---- the fake physical memory ---- */
+
+#define MEM_BASE    0x7fe00000ull
+#define MEM_SIZE    0x20000u
+#define O_RSDP      0x0000u
+#define O_XSDT      0x0100u
+#define O_RSDT      0x0200u
+#define O_MADT      0x1000u         /* the XSDT's MADT; room up to O_MADT2 */
+#define O_MADT2     0x9000u         /* the RSDT's MADT (2 CPUs, ids 0x10, 0x11) */
+#define O_HPET      0xa000u
+#define O_FADT      0xa100u
+#define O_SSDT      0xa400u         /* a table nobody reads, with a bad checksum */
+#define O_SPARE     0xb000u
+#define MADT_CAP    (O_MADT2 - O_MADT)
+
+struct world {
+	uint8_t *mem;                   /* MEM_SIZE bytes, physical MEM_BASE.. */
+	uint64_t map_limit;             /* map() refuses ranges ending above this */
+	bool window;                    /* copy each request; free the previous copy */
+	void *win;
+	unsigned nmap;
+	bool contract_broken;           /* map() called with len 0 or a wrapping range */
+};
+
+static const void *fake_map(uint64_t phys, uint64_t len, void *ctx)
+{
+	struct world *w = ctx;
+	w->nmap++;
+	if (len == 0 || len - 1 > UINT64_MAX - phys)
+		w->contract_broken = true;
+	if (phys < MEM_BASE)
+		return NULL;
+	uint64_t off = phys - MEM_BASE;
+	if (off > MEM_SIZE || len > MEM_SIZE - off)
+		return NULL;
+	if (phys > w->map_limit || len > w->map_limit - phys)
+		return NULL;
+	if (!w->window)
+		return w->mem + off;
+	free(w->win);
+	w->win = malloc(len);
+	if (!w->win)
+		abort();
+	memcpy(w->win, w->mem + off, len);
+	return w->win;
+}
+
+static void rsdp_write(struct world *w, uint8_t rev, uint32_t rsdt, uint64_t xsdt)
+{
+	uint8_t *p = w->mem + O_RSDP;
+	memset(p, 0, 36);
+	memcpy(p, "RSD PTR ", 8);
+	memcpy(p + 9, "RTTEST", 6);
+	p[15] = rev;
+	put32(p + 16, rsdt);
+	if (rev >= 2) {
+		put32(p + 20, 36);
+		put64(p + 24, xsdt);
+	}
+	fix_sum(p, 20, 8);              /* first: the extended checksum covers it */
+	if (rev >= 2)
+		fix_sum(p, 36, 32);
+}
+
+static struct tb madt_begin(struct world *w, uint32_t lapic, uint32_t flags)
+{
+	struct tb t;
+	tb_start(&t, w->mem + O_MADT, MADT_CAP, "APIC", 4);
+	madt_head(&t, lapic, flags);
+	return t;
+}
+
+static void fadt_write(struct world *w, uint32_t len, uint32_t pm_blk, uint8_t x_space,
+		       uint64_t x_addr, uint32_t flags)
+{
+	struct tb t;
+	tb_start(&t, w->mem + O_FADT, 0x300, "FACP", len >= 244 ? 3 : 1);
+	memset(t.p + 36, 0, len - 36);
+	t.len = len;
+	put32(t.p + 76, pm_blk);
+	t.p[91] = 4;                            /* PM_TMR_LEN */
+	if (len >= 116)
+		put32(t.p + 112, flags);
+	if (len >= 220) {
+		t.p[208] = x_space;
+		t.p[209] = 32;
+		t.p[211] = 3;
+		put64(t.p + 212, x_addr);
+	}
+	tb_end(&t);
+}
+
+/* The whole QEMU-like set: RSDP (rev) -> XSDT [FADT, MADT, SSDT, HPET] and
+   RSDT [FADT, MADT2, HPET]. */
+static void world_std(struct world *w, uint8_t rev)
+{
+	struct tb t;
+	memset(w->mem, 0, MEM_SIZE);
+	w->map_limit = UINT64_MAX;
+
+	t = madt_begin(w, 0xfee00000, 1);
+	t.len = 36;
+	madt_qemu_body(&t);
+	tb_end(&t);
+
+	tb_start(&t, w->mem + O_MADT2, 0x1000, "APIC", 1);
+	madt_head(&t, 0xfee00000, 1);
+	e_lapic(&t, 0, 0x10, 1);
+	e_lapic(&t, 1, 0x11, 1);
+	e_ioapic(&t, 2, 0xfec00000, 0);
+	tb_end(&t);
+
+	tb_start(&t, w->mem + O_HPET, 0x100, "HPET", 1);
+	tb_u32(&t, 0x8086a201);
+	tb_u8(&t, 0); tb_u8(&t, 64); tb_u8(&t, 0); tb_u8(&t, 0); tb_u64(&t, 0xfed00000);
+	tb_u8(&t, 0); tb_u16(&t, 0x80); tb_u8(&t, 0);
+	tb_end(&t);
+
+	fadt_write(w, 244, 0x608, 1, 0x608, 1u << 8);
+
+	tb_start(&t, w->mem + O_SSDT, 0x100, "SSDT", 1);
+	tb_u32(&t, 0xdeadbeef);
+	tb_end(&t);
+	w->mem[O_SSDT + 9] ^= 0x55;
+
+	tb_start(&t, w->mem + O_XSDT, 0x100, "XSDT", 1);
+	tb_u64(&t, MEM_BASE + O_FADT);
+	tb_u64(&t, MEM_BASE + O_MADT);
+	tb_u64(&t, MEM_BASE + O_SSDT);
+	tb_u64(&t, MEM_BASE + O_HPET);
+	tb_end(&t);
+
+	tb_start(&t, w->mem + O_RSDT, 0x100, "RSDT", 1);
+	tb_u32(&t, (uint32_t)(MEM_BASE + O_FADT));
+	tb_u32(&t, (uint32_t)(MEM_BASE + O_MADT2));
+	tb_u32(&t, (uint32_t)(MEM_BASE + O_HPET));
+	tb_end(&t);
+
+	rsdp_write(w, rev, (uint32_t)(MEM_BASE + O_RSDT), MEM_BASE + O_XSDT);
+}
+
+/* Re-fixes the checksum of the table at off after an edit. */
+static void refix(struct world *w, uint32_t off)
+{
+	uint32_t len = get32(w->mem + off + 4);
+	fix_sum(w->mem + off, len, 9);
+}
+
+/* ---- checking a result ---- */
+
+static bool warned(const struct acpi_info *in, const char *s)
+{
+	for (int i = 0; i < in->nwarn && i < ACPI_MAX_WARNINGS; i++)
+		if (strstr(in->warn[i], s))
+			return true;
+	return false;
+}
+
+/* Invariants every result must satisfy, whatever the input. */
+static bool sane(const struct acpi_info *in, int rc)
+{
+	if (rc != 0 && rc != -1)
+		return false;
+	if (in->ncpu < 0 || in->ncpu > ACPI_MAX_CPUS || (rc == 0) != (in->ncpu > 0))
+		return false;
+	if (in->nioapic < 0 || in->nioapic > ACPI_MAX_IOAPICS)
+		return false;
+	if (in->noverride < 0 || in->noverride > ACPI_MAX_OVERRIDES)
+		return false;
+	if (in->nwarn < 0 || in->nwarn > ACPI_MAX_WARNINGS)
+		return false;
+	if (rc == -1 && in->nwarn == 0)
+		return false;
+	for (int i = 0; i < in->nwarn; i++) {
+		if (!memchr(in->warn[i], 0, sizeof in->warn[i]))
+			return false;
+		if (strncmp(in->warn[i], "acpi: ", 6) != 0)
+			return false;
+		for (const char *c = in->warn[i]; *c; c++)
+			if (*c < 0x20 || *c > 0x7e)
+				return false;
+	}
+	bool oc = false;
+	for (int i = 0; i < in->ncpu; i++) {
+		if (in->cpu[i].online_capable)
+			oc = true;
+		else if (oc)
+			return false;           /* enabled after online-capable */
+		if (!in->cpu[i].x2apic_entry && in->cpu[i].apic_id >= 0xff)
+			return false;
+		if (in->cpu[i].apic_id == 0xffffffffu)
+			return false;
+		for (int j = 0; j < i; j++)
+			if (in->cpu[j].apic_id == in->cpu[i].apic_id)
+				return false;
+	}
+	return true;
+}
+
+/* ---- acpi_parse cases (each run in both map modes) ---- */
+
+static struct world W;
+static struct acpi_info INFO;
+
+static int run(void)
+{
+	W.nmap = 0;
+	W.contract_broken = false;
+	int rc = acpi_parse(MEM_BASE + O_RSDP, fake_map, &W, &INFO);
+	free(W.win);
+	W.win = NULL;
+	cur_info = &INFO;
+	CHECK(sane(&INFO, rc));
+	CHECK(!W.contract_broken);
+	return rc;
+}
+
+static void t_qemu(void)
+{
+	world_std(&W, 2);
+	int rc = run();
+	CHECK(rc == 0);
+	CHECK(INFO.nwarn == 0);
+	CHECK(INFO.ncpu == 4);
+	for (int i = 0; i < 4; i++) {
+		CHECK(INFO.cpu[i].apic_id == (uint32_t)i);
+		CHECK(INFO.cpu[i].uid == (uint32_t)i);
+		CHECK(!INFO.cpu[i].x2apic_entry);
+		CHECK(!INFO.cpu[i].online_capable);
+	}
+	CHECK(INFO.lapic_addr == 0xfee00000);
+	CHECK(INFO.pcat_compat);
+	CHECK(INFO.nioapic == 1);
+	CHECK(INFO.ioapic[0].id == 0 && INFO.ioapic[0].addr == 0xfec00000 && INFO.ioapic[0].gsi_base == 0);
+	CHECK(INFO.noverride == 2);
+	CHECK(INFO.override[0].bus == 0 && INFO.override[0].source_irq == 0 &&
+	      INFO.override[0].gsi == 2 && INFO.override[0].flags == 0);
+	CHECK(INFO.override[1].source_irq == 9 && INFO.override[1].gsi == 9 &&
+	      INFO.override[1].flags == 0x000d);
+	CHECK(INFO.hpet_addr == 0xfed00000);
+	CHECK(INFO.pm_timer_port == 0x608);
+	CHECK(INFO.pm_timer_32bit);
+}
+
+static void t_rsdt_only(void)
+{
+	world_std(&W, 0);
+	/* a revision-0 RSDP is 20 bytes: what follows must not be read as an XSDT address */
+	memset(W.mem + O_RSDP + 20, 0xee, 16);
+	int rc = run();
+	CHECK(rc == 0);
+	CHECK(INFO.nwarn == 0);
+	CHECK(INFO.ncpu == 2);
+	CHECK(INFO.cpu[0].apic_id == 0x10 && INFO.cpu[1].apic_id == 0x11);
+	CHECK(INFO.nioapic == 1 && INFO.ioapic[0].id == 2);
+	CHECK(INFO.hpet_addr == 0xfed00000);
+	CHECK(INFO.pm_timer_port == 0x608);
+
+	/* the RSDP mappable for 20 bytes only */
+	world_std(&W, 0);
+	W.map_limit = MEM_BASE + O_RSDP + 20;
+	rc = run();
+	CHECK(rc == -1);                        /* nothing else mappable either */
+	CHECK(!warned(&INFO, "RSDP"));
+	CHECK(warned(&INFO, "RSDT at 0x7fe00200: header cannot be mapped"));
+}
+
+static void t_x2apic(void)
+{
+	world_std(&W, 2);
+	struct tb t = madt_begin(&W, 0xfee00000, 0);
+	e_lapic(&t, 0, 0, 1);
+	e_lapic(&t, 1, 1, 1);
+	e_x2apic(&t, 256, 1, 1000);
+	e_x2apic(&t, 300, 1, 1001);
+	e_x2apic(&t, 0x12345, 1, 0xfffffff0);
+	e_x2apic_nmi(&t, 0, 0xffffffff, 1);
+	e_lapic_nmi(&t, 0xff, 0, 1);
+	tb_end(&t);
+	int rc = run();
+	CHECK(rc == 0);
+	CHECK(INFO.nwarn == 0);
+	CHECK(!INFO.pcat_compat);
+	CHECK(INFO.ncpu == 5);
+	CHECK(INFO.cpu[0].apic_id == 0 && !INFO.cpu[0].x2apic_entry);
+	CHECK(INFO.cpu[1].apic_id == 1 && !INFO.cpu[1].x2apic_entry);
+	CHECK(INFO.cpu[2].apic_id == 256 && INFO.cpu[2].x2apic_entry && INFO.cpu[2].uid == 1000);
+	CHECK(INFO.cpu[3].apic_id == 300 && INFO.cpu[3].x2apic_entry && INFO.cpu[3].uid == 1001);
+	CHECK(INFO.cpu[4].apic_id == 0x12345 && INFO.cpu[4].uid == 0xfffffff0);
+	CHECK(INFO.nioapic == 0 && INFO.noverride == 0);
+}
+
+static void t_disabled_and_online_capable(void)
+{
+	world_std(&W, 2);
+	struct tb t = madt_begin(&W, 0xfee00000, 1);
+	e_lapic(&t, 0, 0, 1);           /* enabled: boot CPU */
+	e_lapic(&t, 1, 1, 2);           /* online capable */
+	e_lapic(&t, 2, 2, 0);           /* disabled, not online capable: skipped */
+	e_lapic(&t, 3, 3, 1);           /* enabled */
+	e_x2apic(&t, 400, 2, 4);        /* online capable */
+	e_lapic(&t, 5, 5, 1);           /* enabled */
+	e_lapic(&t, 6, 0xff, 0);        /* placeholder: no flags, id 0xff: silently skipped */
+	e_x2apic(&t, 0xffffffff, 0, 7); /* placeholder */
+	tb_end(&t);
+	int rc = run();
+	CHECK(rc == 0);
+	CHECK(INFO.nwarn == 0);
+	CHECK(INFO.ncpu == 5);
+	static const uint32_t want[] = { 0, 3, 5, 1, 400 };
+	for (int i = 0; i < 5; i++) {
+		CHECK(INFO.cpu[i].apic_id == want[i]);
+		CHECK(INFO.cpu[i].online_capable == (i >= 3));
+	}
+	CHECK(INFO.cpu[4].x2apic_entry && INFO.cpu[4].uid == 4);
+
+	/* only online-capable CPUs: still "usable" */
+	world_std(&W, 2);
+	t = madt_begin(&W, 0xfee00000, 1);
+	e_lapic(&t, 0, 7, 2);
+	tb_end(&t);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 1 && INFO.cpu[0].online_capable);
+
+	/* all disabled: -1 */
+	world_std(&W, 2);
+	t = madt_begin(&W, 0xfee00000, 1);
+	e_lapic(&t, 0, 0, 0);
+	e_lapic(&t, 1, 1, 0);
+	tb_end(&t);
+	rc = run();
+	CHECK(rc == -1 && INFO.ncpu == 0);
+	CHECK(warned(&INFO, "no usable CPU"));
+	CHECK(warned(&INFO, "no usable MADT found"));
+}
+
+static void t_bad_rsdp(void)
+{
+	world_std(&W, 2);
+	W.mem[O_RSDP + 8] ^= 1;
+	int rc = run();
+	CHECK(rc == -1 && INFO.ncpu == 0);
+	CHECK(warned(&INFO, "RSDP at 0x7fe00000: checksum mismatch"));
+
+	world_std(&W, 2);
+	memcpy(W.mem + O_RSDP, "RSD PTX ", 8);
+	rc = run();
+	CHECK(rc == -1 && warned(&INFO, "bad signature"));
+
+	/* extended checksum bad: the RSDT (2 CPUs) */
+	world_std(&W, 2);
+	W.mem[O_RSDP + 32] ^= 1;
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 2 && INFO.cpu[0].apic_id == 0x10);
+	CHECK(warned(&INFO, "extended checksum mismatch; using the RSDT"));
+
+	/* implausible RSDP length */
+	world_std(&W, 2);
+	put32(W.mem + O_RSDP + 20, 100000);
+	fix_sum(W.mem + O_RSDP, 20, 8);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 2 && warned(&INFO, "length 100000 implausible"));
+
+	/* RSDP address 0, or unmappable */
+	cur_info = &INFO;
+	CHECK(acpi_parse(0, fake_map, &W, &INFO) == -1 && warned(&INFO, "no RSDP"));
+	CHECK(acpi_parse(0x1000, fake_map, &W, &INFO) == -1 && warned(&INFO, "cannot be mapped"));
+	CHECK(acpi_parse(UINT64_MAX - 3, fake_map, &W, &INFO) == -1 && !W.contract_broken);
+}
+
+static void t_bad_madt_checksum(void)
+{
+	world_std(&W, 2);
+	W.mem[O_MADT + 40] ^= 0x10;     /* flags: checksum now wrong */
+	int rc = run();
+	CHECK(rc == -1);
+	CHECK(INFO.ncpu == 0 && INFO.nioapic == 0);
+	CHECK(INFO.nwarn == 2);
+	CHECK(strcmp(INFO.warn[0], "acpi: XSDT entry 1 at 0x7fe01000 (MADT): checksum mismatch; "
+		     "table ignored") == 0);
+	CHECK(strcmp(INFO.warn[1], "acpi: no usable MADT found") == 0);
+	/* the other tables are still read */
+	CHECK(INFO.hpet_addr == 0xfed00000 && INFO.pm_timer_port == 0x608);
+}
+
+static void t_xsdt_fallback(void)
+{
+	world_std(&W, 2);
+	W.mem[O_XSDT + 9] ^= 1;
+	int rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 2);
+	CHECK(INFO.cpu[0].apic_id == 0x10 && INFO.cpu[1].apic_id == 0x11);
+	CHECK(warned(&INFO, "XSDT at 0x7fe00100: checksum mismatch; table ignored"));
+	CHECK(warned(&INFO, "falling back to the RSDT"));
+
+	/* XSDT with the wrong signature */
+	world_std(&W, 2);
+	memcpy(W.mem + O_XSDT, "RSDT", 4);
+	refix(&W, O_XSDT);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 2 && warned(&INFO, "not \"XSDT\""));
+
+	/* XSDT address 0 in a valid RSDP */
+	world_std(&W, 2);
+	rsdp_write(&W, 2, (uint32_t)(MEM_BASE + O_RSDT), 0);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 2 && warned(&INFO, "no XSDT address"));
+
+	/* XSDT beyond memory */
+	world_std(&W, 2);
+	rsdp_write(&W, 2, (uint32_t)(MEM_BASE + O_RSDT), 0x100000000ull);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 2 && warned(&INFO, "XSDT at 0x100000000: header cannot be mapped"));
+
+	/* both bad: -1 */
+	world_std(&W, 2);
+	W.mem[O_XSDT + 9] ^= 1;
+	W.mem[O_RSDT + 9] ^= 1;
+	rc = run();
+	CHECK(rc == -1 && warned(&INFO, "RSDT at 0x7fe00200: checksum mismatch"));
+
+	/* XSDT length with stray bytes: entries before them still used */
+	world_std(&W, 2);
+	put32(W.mem + O_XSDT + 4, 36 + 4 * 8 + 3);
+	refix(&W, O_XSDT);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 4 && warned(&INFO, "last bytes ignored"));
+}
+
+static void t_length_past_mapping(void)
+{
+	/* length within 1 MiB but past the end of memory */
+	world_std(&W, 2);
+	put32(W.mem + O_MADT + 4, 0x30000);
+	int rc = run();
+	CHECK(rc == -1);
+	CHECK(strcmp(INFO.warn[0], "acpi: XSDT entry 1 at 0x7fe01000 (MADT): length 196608 past the "
+		     "mapping; skipped") == 0);
+
+	/* the header maps, the body does not */
+	world_std(&W, 2);
+	W.map_limit = MEM_BASE + O_MADT + 50;
+	rc = run();
+	CHECK(rc == -1 && warned(&INFO, "(MADT): length 114 past the mapping; skipped"));
+
+	/* absurd length */
+	world_std(&W, 2);
+	put32(W.mem + O_MADT + 4, 40000000);
+	rc = run();
+	CHECK(rc == -1 && warned(&INFO, "length 40000000 over 1 MiB; skipped"));
+
+	/* shorter than its header */
+	world_std(&W, 2);
+	put32(W.mem + O_MADT + 4, 20);
+	rc = run();
+	CHECK(rc == -1 && warned(&INFO, "length 20 shorter than its header"));
+
+	/* a header but no room for the MADT's own fields */
+	world_std(&W, 2);
+	put32(W.mem + O_MADT + 4, 40);
+	refix(&W, O_MADT);
+	rc = run();
+	CHECK(rc == -1 && warned(&INFO, "MADT: length 40 shorter than 44"));
+
+	/* an XSDT entry outside memory, a null entry, a table right at the end */
+	world_std(&W, 2);
+	{
+		struct tb t;
+		tb_start(&t, W.mem + O_XSDT, 0x100, "XSDT", 1);
+		tb_u64(&t, 0);
+		tb_u64(&t, 0xfffffffffffffff0ull);
+		tb_u64(&t, MEM_BASE + MEM_SIZE - 36);
+		tb_u64(&t, MEM_BASE + O_MADT);
+		tb_end(&t);
+		memcpy(W.mem + MEM_SIZE - 36, "HPET", 4);
+		put32(W.mem + MEM_SIZE - 32, 56);
+	}
+	rsdp_write(&W, 2, (uint32_t)(MEM_BASE + O_RSDT), MEM_BASE + O_XSDT);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 4);
+	CHECK(warned(&INFO, "XSDT entry 0 is null; skipped"));
+	CHECK(warned(&INFO, "XSDT entry 1 at 0xfffffffffffffff0: header cannot be mapped"));
+	CHECK(warned(&INFO, "XSDT entry 2 at 0x7fe1ffdc (HPET): length 56 past the mapping"));
+	CHECK(INFO.hpet_addr == 0);
+}
+
+static void t_truncated_entries(void)
+{
+	/* last entry runs past the table end */
+	world_std(&W, 2);
+	struct tb t = madt_begin(&W, 0xfee00000, 1);
+	e_lapic(&t, 0, 0, 1);
+	e_lapic(&t, 1, 1, 1);
+	e_ioapic(&t, 0, 0xfec00000, 0);
+	t.len -= 4;                     /* IOAPIC entry says 12, only 8 remain */
+	tb_end(&t);
+	int rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 2 && INFO.nioapic == 0);
+	CHECK(warned(&INFO, "MADT: type 1 entry at offset 60 (length 12) runs past the end (68)"));
+
+	/* a known type shorter than its minimum: skipped, the walk goes on */
+	world_std(&W, 2);
+	t = madt_begin(&W, 0xfee00000, 1);
+	e_lapic(&t, 0, 0, 1);
+	tb_u8(&t, 0); tb_u8(&t, 6); tb_u8(&t, 1); tb_u8(&t, 1); tb_u16(&t, 1);
+	tb_u8(&t, 9); tb_u8(&t, 12); tb_u16(&t, 0); tb_u32(&t, 1000); tb_u32(&t, 1);
+	tb_u8(&t, 1); tb_u8(&t, 8); tb_u16(&t, 0); tb_u32(&t, 0xfec00000);
+	tb_u8(&t, 2); tb_u8(&t, 9); tb_u8(&t, 0); tb_u8(&t, 0); tb_u32(&t, 2); tb_u8(&t, 0);
+	tb_u8(&t, 5); tb_u8(&t, 10); tb_u16(&t, 0); tb_u32(&t, 0x1000); tb_u16(&t, 0);
+	tb_u8(&t, 4); tb_u8(&t, 5); tb_u8(&t, 0); tb_u16(&t, 0);
+	tb_u8(&t, 10); tb_u8(&t, 11); tb_bytes(&t, "\0\0\0\0\0\0\0\0\0", 9);
+	tb_u8(&t, 200); tb_u8(&t, 3); tb_u8(&t, 0);        /* unknown type: fine at any length */
+	e_lapic(&t, 2, 2, 1);
+	tb_end(&t);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 2);
+	CHECK(INFO.cpu[0].apic_id == 0 && INFO.cpu[1].apic_id == 2);
+	CHECK(INFO.nioapic == 0 && INFO.noverride == 0 && INFO.lapic_addr == 0xfee00000);
+	CHECK(warned(&INFO, "MADT: type 0 entry at offset 52: length 6 < 8; skipped"));
+	CHECK(warned(&INFO, "type 9 entry at offset 58: length 12 < 16"));
+	CHECK(warned(&INFO, "type 1 entry"));
+	CHECK(warned(&INFO, "type 2 entry"));
+	CHECK(warned(&INFO, "type 5 entry"));
+	CHECK(warned(&INFO, "type 4 entry"));
+	CHECK(warned(&INFO, "type 10 entry"));
+	CHECK(INFO.nwarn == 7);
+
+	/* one stray byte after the last entry */
+	world_std(&W, 2);
+	t = madt_begin(&W, 0xfee00000, 1);
+	e_lapic(&t, 0, 0, 1);
+	tb_u8(&t, 0);
+	tb_end(&t);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 1 && warned(&INFO, "stray byte at offset 52"));
+}
+
+static void t_zero_length_entry(void)
+{
+	for (int elen = 0; elen < 2; elen++) {
+		world_std(&W, 2);
+		struct tb t = madt_begin(&W, 0xfee00000, 1);
+		e_lapic(&t, 0, 0, 1);
+		tb_u8(&t, 0); tb_u8(&t, (uint8_t)elen); tb_u8(&t, 1); tb_u8(&t, 1); tb_u32(&t, 1);
+		e_lapic(&t, 2, 2, 1);
+		tb_end(&t);
+		int rc = run();
+		CHECK(rc == 0 && INFO.ncpu == 1 && INFO.cpu[0].apic_id == 0);
+		CHECK(warned(&INFO, elen ? "entry at offset 52 has length 1; rest of the table ignored"
+				      : "entry at offset 52 has length 0; rest of the table ignored"));
+	}
+}
+
+static void t_duplicates(void)
+{
+	world_std(&W, 2);
+	struct tb t = madt_begin(&W, 0xfee00000, 1);
+	e_lapic(&t, 0, 0, 1);
+	e_lapic(&t, 1, 1, 1);
+	e_lapic(&t, 2, 1, 1);           /* duplicate of id 1 */
+	e_x2apic(&t, 0, 1, 3);          /* duplicate of id 0 through an x2APIC entry */
+	e_lapic(&t, 4, 4, 2);           /* online capable */
+	e_lapic(&t, 5, 4, 1);           /* enabled duplicate of an online-capable one */
+	e_lapic(&t, 6, 6, 1);
+	tb_end(&t);
+	int rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 4);
+	CHECK(INFO.cpu[0].apic_id == 0 && INFO.cpu[1].apic_id == 1 && INFO.cpu[1].uid == 1);
+	CHECK(INFO.cpu[2].apic_id == 6 && INFO.cpu[3].apic_id == 4 && INFO.cpu[3].online_capable);
+	CHECK(warned(&INFO, "MADT: duplicate APIC id 1 (uid 2); skipped"));
+	CHECK(warned(&INFO, "MADT: duplicate x2APIC id 0 (uid 3); skipped"));
+	CHECK(warned(&INFO, "duplicate APIC id 4 (uid 5)"));
+	CHECK(INFO.nwarn == 3);
+
+	/* invalid ids */
+	world_std(&W, 2);
+	t = madt_begin(&W, 0xfee00000, 1);
+	e_lapic(&t, 0, 0, 1);
+	e_lapic(&t, 9, 0xff, 1);
+	e_x2apic(&t, 0xffffffff, 1, 10);
+	tb_end(&t);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 1);
+	CHECK(warned(&INFO, "processor uid 9 has APIC id 0xff; skipped"));
+	CHECK(warned(&INFO, "x2APIC uid 10 has id 0xffffffff; skipped"));
+}
+
+static void t_too_many(void)
+{
+	/* 300 CPUs: the first 256 in order */
+	world_std(&W, 2);
+	struct tb t = madt_begin(&W, 0xfee00000, 1);
+	for (uint32_t i = 0; i < 300; i++)
+		e_x2apic(&t, i, 1, i);
+	tb_end(&t);
+	int rc = run();
+	CHECK(rc == 0 && INFO.ncpu == ACPI_MAX_CPUS);
+	bool inorder = true;
+	for (int i = 0; i < ACPI_MAX_CPUS; i++)
+		inorder &= INFO.cpu[i].apic_id == (uint32_t)i && !INFO.cpu[i].online_capable;
+	CHECK(inorder);
+	CHECK(INFO.nwarn == 1);
+	CHECK(warned(&INFO, "MADT: more than 256 usable CPUs; 44 ignored"));
+
+	/* 300 type-0 style: ids 0..254 in type 0, then x2APIC */
+	world_std(&W, 2);
+	t = madt_begin(&W, 0xfee00000, 1);
+	for (uint32_t i = 0; i < 255; i++)
+		e_lapic(&t, (uint8_t)i, (uint8_t)i, 1);
+	for (uint32_t i = 255; i < 300; i++)
+		e_x2apic(&t, i, 1, i);
+	tb_end(&t);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 256 && INFO.cpu[255].apic_id == 255 && INFO.cpu[255].x2apic_entry);
+	CHECK(warned(&INFO, "44 ignored"));
+
+	/* 200 online-capable, then 100 enabled: enabled ones displace the last online-capable */
+	world_std(&W, 2);
+	t = madt_begin(&W, 0xfee00000, 1);
+	for (uint32_t i = 0; i < 200; i++)
+		e_x2apic(&t, 1000 + i, 2, i);
+	for (uint32_t i = 0; i < 100; i++)
+		e_x2apic(&t, i, 1, 200 + i);
+	tb_end(&t);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 256);
+	bool ok = true;
+	for (int i = 0; i < 100; i++)
+		ok &= INFO.cpu[i].apic_id == (uint32_t)i && !INFO.cpu[i].online_capable;
+	for (int i = 100; i < 256; i++)
+		ok &= INFO.cpu[i].apic_id == 1000u + (uint32_t)(i - 100) && INFO.cpu[i].online_capable;
+	CHECK(ok);
+	CHECK(warned(&INFO, "44 ignored"));
+
+	/* exactly 256 mixed: no warning, order kept */
+	world_std(&W, 2);
+	t = madt_begin(&W, 0xfee00000, 1);
+	for (uint32_t i = 0; i < 256; i++)
+		e_x2apic(&t, i, (i % 3) ? 1 : 2, i);
+	tb_end(&t);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 256 && INFO.nwarn == 0);
+	ok = true;
+	int k = 0;
+	for (uint32_t i = 0; i < 256; i++)
+		if (i % 3)
+			ok &= INFO.cpu[k++].apic_id == i;
+	for (uint32_t i = 0; i < 256; i += 3)
+		ok &= INFO.cpu[k].online_capable && INFO.cpu[k++].apic_id == i;
+	CHECK(ok && k == 256);
+
+	/* IOAPICs and overrides */
+	world_std(&W, 2);
+	t = madt_begin(&W, 0xfee00000, 1);
+	e_lapic(&t, 0, 0, 1);
+	for (int i = 0; i < 20; i++)
+		e_ioapic(&t, (uint8_t)i, 0xfec00000u + (uint32_t)i * 0x1000, (uint32_t)i * 24);
+	for (int i = 0; i < 40; i++)
+		e_iso(&t, 0, (uint8_t)i, (uint32_t)i + 100, 5);
+	tb_end(&t);
+	rc = run();
+	CHECK(rc == 0 && INFO.nioapic == 16 && INFO.noverride == 32);
+	CHECK(INFO.ioapic[15].id == 15 && INFO.ioapic[15].gsi_base == 360 &&
+	      INFO.ioapic[15].addr == 0xfec0f000);
+	CHECK(INFO.override[31].source_irq == 31 && INFO.override[31].gsi == 131 &&
+	      INFO.override[31].flags == 5);
+	CHECK(warned(&INFO, "more than 16 I/O APICs; 4 ignored"));
+	CHECK(warned(&INFO, "more than 32 interrupt source overrides; 8 ignored"));
+
+	/* more warnings than slots */
+	world_std(&W, 2);
+	t = madt_begin(&W, 0xfee00000, 1);
+	for (int i = 0; i < 30; i++)
+		e_lapic(&t, (uint8_t)i, 7, 1);
+	tb_end(&t);
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 1 && INFO.nwarn == ACPI_MAX_WARNINGS);
+	CHECK(strcmp(INFO.warn[ACPI_MAX_WARNINGS - 1], "acpi: further warnings omitted") == 0);
+	CHECK(strcmp(INFO.warn[ACPI_MAX_WARNINGS - 2], "acpi: MADT: duplicate APIC id 7 (uid 15); skipped") == 0);
+}
+
+static void t_lapic_override(void)
+{
+	world_std(&W, 2);
+	struct tb t = madt_begin(&W, 0xfee00000, 1);
+	e_lapic(&t, 0, 0, 1);
+	e_lapic_addr(&t, 0x1fee00000ull);
+	e_lapic(&t, 1, 1, 1);
+	tb_end(&t);
+	int rc = run();
+	CHECK(rc == 0 && INFO.nwarn == 0);
+	CHECK(INFO.lapic_addr == 0x1fee00000ull);
+
+	/* a second, different one: the first is kept */
+	world_std(&W, 2);
+	t = madt_begin(&W, 0xfee00000, 1);
+	e_lapic_addr(&t, 0xabc000);
+	e_lapic(&t, 0, 0, 1);
+	e_lapic_addr(&t, 0xdef000);
+	tb_end(&t);
+	rc = run();
+	CHECK(rc == 0 && INFO.lapic_addr == 0xabc000 && warned(&INFO, "keeping 0xabc000"));
+}
+
+static void t_fadt_hpet(void)
+{
+	/* ACPI 1.0 FADT (116 bytes): PM_TMR_BLK only, 24-bit timer */
+	world_std(&W, 2);
+	fadt_write(&W, 116, 0xb008, 0, 0, 0);
+	int rc = run();
+	CHECK(rc == 0 && INFO.nwarn == 0 && INFO.pm_timer_port == 0xb008 && !INFO.pm_timer_32bit);
+
+	/* X_PM_TMR_BLK in I/O space wins over PM_TMR_BLK */
+	world_std(&W, 2);
+	fadt_write(&W, 276, 0x408, 1, 0x1808, 1u << 8);
+	rc = run();
+	CHECK(rc == 0 && INFO.pm_timer_port == 0x1808 && INFO.pm_timer_32bit);
+
+	/* X_PM_TMR_BLK in memory space: PM_TMR_BLK */
+	world_std(&W, 2);
+	fadt_write(&W, 244, 0x408, 0, 0xfe000000, 0);
+	rc = run();
+	CHECK(rc == 0 && INFO.pm_timer_port == 0x408);
+
+	/* X_PM_TMR_BLK zero: PM_TMR_BLK */
+	world_std(&W, 2);
+	fadt_write(&W, 244, 0x408, 1, 0, 0);
+	rc = run();
+	CHECK(rc == 0 && INFO.pm_timer_port == 0x408);
+
+	/* hardware-reduced: no PM timer */
+	world_std(&W, 2);
+	fadt_write(&W, 276, 0, 0, 0, 1u << 20);
+	rc = run();
+	CHECK(rc == 0 && INFO.pm_timer_port == 0 && INFO.nwarn == 0);
+
+	/* bad FADT and HPET checksums: warnings, zeros, the MADT still used */
+	world_std(&W, 2);
+	W.mem[O_FADT + 76] ^= 1;
+	W.mem[O_HPET + 44] ^= 1;
+	rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 4);
+	CHECK(INFO.pm_timer_port == 0 && INFO.hpet_addr == 0);
+	CHECK(warned(&INFO, "XSDT entry 0 at 0x7fe0a100 (FADT): checksum mismatch"));
+	CHECK(warned(&INFO, "XSDT entry 3 at 0x7fe0a000 (HPET): checksum mismatch"));
+
+	/* HPET in I/O space */
+	world_std(&W, 2);
+	W.mem[O_HPET + 40] = 1;
+	refix(&W, O_HPET);
+	rc = run();
+	CHECK(rc == 0 && INFO.hpet_addr == 0 && warned(&INFO, "HPET: base address in address space 1"));
+}
+
+/* An MADT that fails the CPU check is replaced by a later good one. */
+static void t_second_madt(void)
+{
+	world_std(&W, 2);
+	struct tb t = madt_begin(&W, 0xfee00000, 1);
+	e_lapic(&t, 0, 0, 0);
+	e_ioapic(&t, 9, 0xfec00000, 0);
+	tb_end(&t);
+	tb_start(&t, W.mem + O_XSDT, 0x100, "XSDT", 1);
+	tb_u64(&t, MEM_BASE + O_MADT);
+	tb_u64(&t, MEM_BASE + O_MADT2);
+	tb_u64(&t, MEM_BASE + O_MADT);
+	tb_end(&t);
+	rsdp_write(&W, 2, (uint32_t)(MEM_BASE + O_RSDT), MEM_BASE + O_XSDT);
+	int rc = run();
+	CHECK(rc == 0 && INFO.ncpu == 2 && INFO.cpu[0].apic_id == 0x10);
+	CHECK(INFO.nioapic == 1 && INFO.ioapic[0].id == 2);
+	CHECK(warned(&INFO, "no usable CPU"));
+}
+
+/* ---- acpi_parse_madt alone ---- */
+
+static uint8_t *dup_exact(const void *p, size_t n)
+{
+	uint8_t *q = malloc(n ? n : 1);
+	if (!q)
+		abort();
+	memcpy(q, p, n);
+	return q;
+}
+
+static void t_parse_madt_direct(void)
+{
+	cur_mode = "";
+	world_std(&W, 2);
+	uint32_t len = get32(W.mem + O_MADT + 4);
+	uint8_t *m = dup_exact(W.mem + O_MADT, len);
+	cur_info = &INFO;
+	int rc = acpi_parse_madt(m, len, &INFO);
+	CHECK(rc == 0 && INFO.ncpu == 4 && INFO.nioapic == 1 && INFO.noverride == 2 && INFO.nwarn == 0);
+	CHECK(sane(&INFO, rc));
+
+	/* the checksum is not acpi_parse_madt's business */
+	m[40] ^= 0x80;
+	rc = acpi_parse_madt(m, len, &INFO);
+	CHECK(rc == 0 && INFO.nwarn == 0);
+
+	rc = acpi_parse_madt(m, len - 1, &INFO);
+	CHECK(rc == -1 && warned(&INFO, "runs past the"));
+	rc = acpi_parse_madt(m, 35, &INFO);
+	CHECK(rc == -1 && warned(&INFO, "35 bytes is shorter than a table header"));
+	rc = acpi_parse_madt(NULL, 100, &INFO);
+	CHECK(rc == -1 && INFO.nwarn == 1);
+	free(m);
+}
+
+/* ---- random mutation ---- */
+
+static uint64_t rng;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* A valid MADT with every entry type. */
+static uint32_t madt_rich(uint8_t *buf, uint32_t cap)
+{
+	struct tb t;
+	tb_start(&t, buf, cap, "APIC", 5);
+	madt_head(&t, 0xfee00000, 1);
+	e_lapic(&t, 0, 0, 1);
+	e_lapic(&t, 1, 1, 1);
+	e_lapic(&t, 2, 2, 2);
+	e_lapic(&t, 3, 3, 0);
+	e_x2apic(&t, 256, 1, 4);
+	e_x2apic(&t, 257, 2, 5);
+	e_ioapic(&t, 0, 0xfec00000, 0);
+	e_ioapic(&t, 1, 0xfec01000, 24);
+	e_iso(&t, 0, 0, 2, 0);
+	e_iso(&t, 0, 9, 9, 0xd);
+	e_lapic_nmi(&t, 0xff, 0, 1);
+	e_x2apic_nmi(&t, 0, 0xffffffff, 1);
+	e_lapic_addr(&t, 0xfee00000);
+	tb_u8(&t, 3); tb_u8(&t, 8); tb_u16(&t, 0); tb_u32(&t, 0);      /* NMI source: unused type */
+	return tb_end(&t);
+}
+
+static void t_mutate_madt(int iters)
+{
+	uint8_t base[512];
+	uint32_t blen = madt_rich(base, sizeof base);
+	int bad = 0, ok0 = 0;
+
+	cur_test = "mutate_madt";
+	cur_mode = "";
+	for (int it = 0; it < iters; it++) {
+		uint8_t tmp[512];
+		memcpy(tmp, base, blen);
+		size_t n = blen;
+		int flips = 1 + (int)(rnd() % 8);
+		for (int f = 0; f < flips; f++) {
+			uint64_t r = rnd();
+			switch (r % 4) {
+			case 0:         /* random byte anywhere in the entries, biased to length bytes */
+			case 1:
+				tmp[44 + (r >> 8) % (blen - 44)] = (uint8_t)(r >> 32);
+				break;
+			case 2:         /* one bit */
+				tmp[(r >> 8) % blen] ^= (uint8_t)(1u << ((r >> 40) % 8));
+				break;
+			default:        /* an entry length byte among the first ones */
+				tmp[45 + 8 * ((r >> 8) % 16)] = (uint8_t)(r >> 32) % 24;
+				break;
+			}
+		}
+		if (rnd() % 4 == 0)     /* table length anywhere up to the buffer */
+			put32(tmp + 4, (uint32_t)(rnd() % (blen + 1)));
+		else
+			put32(tmp + 4, (uint32_t)blen);
+		if (rnd() % 4 == 0)     /* a shorter buffer */
+			n = rnd() % (blen + 1);
+		uint8_t *m = dup_exact(tmp, n);
+		int rc = acpi_parse_madt(m, n, &INFO);
+		free(m);
+		if (!sane(&INFO, rc)) {
+			if (bad++ < 5) {
+				failures++;
+				fprintf(stderr, "FAIL mutate_madt: iteration %d: result not sane (rc %d)\n", it, rc);
+				dump_warnings(&INFO);
+			}
+		}
+		ok0 += rc == 0;
+	}
+	checks++;
+	printf("  mutate_madt: %d iterations, %d parsed with CPUs, %d insane\n", iters, ok0, bad);
+}
+
+/* Re-fixes every table's checksum whose length field fits in memory. */
+static void refix_all(struct world *w)
+{
+	static const uint32_t offs[] = { O_XSDT, O_RSDT, O_MADT, O_MADT2, O_HPET, O_FADT };
+	for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+		uint32_t len = get32(w->mem + offs[i] + 4);
+		if (len >= 10 && len <= MEM_SIZE - offs[i])
+			fix_sum(w->mem + offs[i], len, 9);
+	}
+	fix_sum(w->mem + O_RSDP, 20, 8);
+	uint32_t rl = get32(w->mem + O_RSDP + 20);
+	if (rl >= 33 && rl <= 4096)
+		fix_sum(w->mem + O_RSDP, rl, 32);
+}
+
+static void t_mutate_world(int iters)
+{
+	static const uint32_t regions[][2] = {
+		{ O_RSDP, 36 }, { O_XSDT, 68 }, { O_RSDT, 48 }, { O_MADT, 114 },
+		{ O_MADT2, 72 }, { O_HPET, 56 }, { O_FADT, 244 },
+	};
+	uint8_t *pristine = malloc(MEM_SIZE);
+	int bad = 0, ok0 = 0;
+
+	cur_test = "mutate_world";
+	world_std(&W, 2);
+	memcpy(pristine, W.mem, MEM_SIZE);
+	for (int it = 0; it < iters; it++) {
+		memcpy(W.mem, pristine, MEM_SIZE);
+		W.window = it & 1;
+		W.map_limit = rnd() % 8 ? UINT64_MAX : MEM_BASE + rnd() % MEM_SIZE;
+		int flips = 1 + (int)(rnd() % 6);
+		for (int f = 0; f < flips; f++) {
+			uint64_t r = rnd();
+			const uint32_t *reg = regions[r % 7];
+			W.mem[reg[0] + (r >> 8) % reg[1]] = (uint8_t)(r >> 40);
+		}
+		if (rnd() % 2)
+			refix_all(&W);
+		W.contract_broken = false;
+		int rc = acpi_parse(MEM_BASE + O_RSDP, fake_map, &W, &INFO);
+		free(W.win);
+		W.win = NULL;
+		if (!sane(&INFO, rc) || W.contract_broken) {
+			if (bad++ < 5) {
+				failures++;
+				fprintf(stderr, "FAIL mutate_world: iteration %d: result not sane (rc %d)\n", it, rc);
+				dump_warnings(&INFO);
+			}
+		}
+		ok0 += rc == 0;
+	}
+	W.window = false;
+	free(pristine);
+	checks++;
+	printf("  mutate_world: %d iterations, %d parsed with CPUs, %d insane\n", iters, ok0, bad);
+}
+
+/* ---- seed corpus for fuzz_madt ---- */
+
+static int write_corpus(const char *dir)
+{
+	uint8_t buf[MADT_CAP];
+	char path[4096];
+	int n = 0;
+
+	world_std(&W, 2);
+	for (int k = 0; k < 3; k++) {
+		uint32_t len;
+		if (k == 0) {
+			len = get32(W.mem + O_MADT + 4);
+			memcpy(buf, W.mem + O_MADT, len);
+		} else if (k == 1) {
+			len = madt_rich(buf, sizeof buf);
+		} else {
+			struct tb t;
+			tb_start(&t, buf, sizeof buf, "APIC", 5);
+			madt_head(&t, 0xfee00000, 1);
+			for (uint32_t i = 0; i < 40; i++)
+				e_x2apic(&t, i * 7, i % 3 ? 1 : 2, i);
+			len = tb_end(&t);
+		}
+		snprintf(path, sizeof path, "%s/madt%d.bin", dir, k);
+		FILE *f = fopen(path, "wb");
+		if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+			perror(path);
+			return 1;
+		}
+		n++;
+	}
+	printf("wrote %d MADTs to %s\n", n, dir);
+	return 0;
+}
+
+/* ---- main ---- */
+
+struct tcase {
+	const char *name;
+	void (*fn)(void);
+};
+
+static const struct tcase cases[] = {
+	{ "qemu", t_qemu },
+	{ "rsdt_only", t_rsdt_only },
+	{ "x2apic", t_x2apic },
+	{ "disabled_and_online_capable", t_disabled_and_online_capable },
+	{ "bad_rsdp", t_bad_rsdp },
+	{ "bad_madt_checksum", t_bad_madt_checksum },
+	{ "xsdt_fallback", t_xsdt_fallback },
+	{ "length_past_mapping", t_length_past_mapping },
+	{ "truncated_entries", t_truncated_entries },
+	{ "zero_length_entry", t_zero_length_entry },
+	{ "duplicates", t_duplicates },
+	{ "too_many", t_too_many },
+	{ "lapic_override", t_lapic_override },
+	{ "fadt_hpet", t_fadt_hpet },
+	{ "second_madt", t_second_madt },
+};
+
+int main(int argc, char **argv)
+{
+	W.mem = malloc(MEM_SIZE);
+	if (!W.mem)
+		return 2;
+	if (argc == 3 && strcmp(argv[1], "--write-corpus") == 0)
+		return write_corpus(argv[2]);
+	rng = argc > 1 ? strtoull(argv[1], NULL, 0) : 0x5eed1234abcdull;
+	if (rng == 0)
+		rng = 1;
+
+	for (int mode = 0; mode < 2; mode++) {
+		W.window = mode == 1;
+		cur_mode = mode ? " [window map]" : " [direct map]";
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			cur_test = cases[i].name;
+			cur_info = NULL;
+			cases[i].fn();
+		}
+	}
+	W.window = false;
+	cur_test = "parse_madt_direct";
+	t_parse_madt_direct();
+	cur_info = NULL;
+	t_mutate_madt(20000);
+	t_mutate_world(5000);
+
+	free(W.mem);
+	printf("acpi_test: %d checks, %d failures\n", checks, failures);
+	return failures ? 1 : 0;
+}

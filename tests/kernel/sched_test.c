@@ -1,0 +1,224 @@
+/*
+ * sched_test.c - suite "sched": the G/M/P scheduler on every CPU (run by
+ * tests/cases.py at -smp 1, 2, 4 and 8). Scenarios: test=spinexit
+ * (main_main returns while 1,000 goroutines spin), test=idle10 (10 s with
+ * all but one CPU idle, for measuring host CPU time).
+ */
+#include "ktest.h"
+#include "../../rt/runtime.h"
+
+#define N 100000
+
+static volatile uint32_t counter;
+static int64_t goids[N];
+static uint8_t seen[(N * 4) / 8 + 1];   /* goid bitmap; goids stay below 4N here */
+
+static void incr(void *arg)
+{
+	goids[(intptr_t)arg] = goid();
+	__atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+}
+
+/* waitfor yields until *v reaches want, for at most 60 s of runtime clock. */
+static bool waitfor(volatile uint32_t *v, uint32_t want)
+{
+	int64_t end = nanotime() + 60ll * 1000000000;
+	while (__atomic_load_n(v, __ATOMIC_ACQUIRE) < want) {
+		if (nanotime() > end)
+			return false;
+		gosched();
+	}
+	return true;
+}
+
+static void test_100k_goroutines(void)
+{
+	counter = 0;
+	for (intptr_t i = 0; i < N; i++)
+		go(incr, (void *)i);
+	if (!waitfor(&counter, N)) {
+		kt_fail(__FILE__, __LINE__, "only %u of %d goroutines ran", counter, N);
+		return;
+	}
+	memset(seen, 0, sizeof seen);
+	int dup = 0;
+	for (int i = 0; i < N; i++) {
+		int64_t id = goids[i];
+		if (id <= 1 || id >= 4 * N) {
+			kt_fail(__FILE__, __LINE__, "goid %ld out of range", id);
+			return;
+		}
+		if (seen[id / 8] & (1 << (id % 8)))
+			dup++;
+		seen[id / 8] |= (uint8_t)(1 << (id % 8));
+	}
+	KT_EXPECT_EQ(dup, 0);
+	KT_EXPECT_EQ(goid(), 1);
+}
+
+static volatile uint32_t cpumask_seen, spread_done;
+static int cpus_want;
+
+static int popcount(uint32_t x)
+{
+	int n = 0;
+	for (; x; x &= x - 1)
+		n++;
+	return n;
+}
+
+/* spreader stays runnable until every CPU has run one (or 5 s pass): an
+ * emulated CPU may wait long for the host, so no fixed time slice is
+ * enough. It yields (there is no preemption yet), so the queued spreaders
+ * circulate through the global queue to every P. */
+static void spreader(void *arg)
+{
+	(void)arg;
+	int64_t until = nanotime() + 5ll * 1000000000;
+	while (nanotime() < until &&
+	       popcount(__atomic_or_fetch(&cpumask_seen, 1u << cpuid(), __ATOMIC_RELAXED)) < cpus_want)
+		gosched();
+	__atomic_add_fetch(&spread_done, 1, __ATOMIC_RELEASE);
+}
+
+static void test_all_cpus_used(void)
+{
+	int n = numcpu();
+	KT_ASSERT(n >= 1 && n <= 32);
+	/* with GOMAXPROCS below the CPU count, Ms take turns with the Ps:
+	 * at least GOMAXPROCS CPUs, any of them */
+	int want = gomaxprocs(0) < n ? gomaxprocs(0) : n;
+	cpumask_seen = 0;
+	cpus_want = want;
+	spread_done = 0;
+	for (int i = 0; i < 2 * n; i++)
+		go(spreader, NULL);
+	if (!waitfor(&spread_done, (uint32_t)(2 * n)))
+		schedtrace(true);
+	KT_ASSERT(spread_done == (uint32_t)(2 * n));
+	if (popcount(cpumask_seen) < want) {
+		kt_fail(__FILE__, __LINE__, "goroutines ran on CPUs 0x%x, want %d of the %d", cpumask_seen, want, n);
+		schedtrace(true);
+	}
+}
+
+static volatile uint32_t stolen_flag;
+static volatile int stolen_cpu = -1;
+
+static void stolen(void *arg)
+{
+	(void)arg;
+	stolen_cpu = cpuid();
+	__atomic_store_n(&stolen_flag, 1, __ATOMIC_RELEASE);
+}
+
+/* a goroutine queued on a P whose M never yields can only run if an idle
+ * P steals it (from runnext, the last round of stealWork) */
+static void test_stolen_by_idle_p(void)
+{
+	if (numcpu() < 2 || gomaxprocs(0) < 2) {
+		kt_skip("needs 2 CPUs");
+		return;
+	}
+	stolen_flag = 0;
+	go(stolen, NULL);
+	int me = cpuid();
+	int64_t end = nanotime() + 10ll * 1000000000;
+	while (!__atomic_load_n(&stolen_flag, __ATOMIC_ACQUIRE) && nanotime() < end)
+		__asm__ volatile("pause");      /* deliberately not yielding */
+	KT_ASSERT(stolen_flag);
+	KT_ASSERT(stolen_cpu != me);
+}
+
+static volatile uint32_t pmask, pdone;
+
+static void precorder(void *arg)
+{
+	(void)arg;
+	int64_t until = nanotime() + 5 * 1000000;
+	while (nanotime() < until) {
+		m *mp = acquirem();
+		__atomic_or_fetch(&pmask, 1u << mp->p->id, __ATOMIC_RELAXED);
+		releasem(mp);
+		gosched();
+	}
+	__atomic_add_fetch(&pdone, 1, __ATOMIC_RELEASE);
+}
+
+static uint32_t run_recorders(int n)
+{
+	pmask = 0;
+	pdone = 0;
+	for (int i = 0; i < n; i++)
+		go(precorder, NULL);
+	if (!waitfor(&pdone, (uint32_t)n))
+		return 0;
+	return pmask;
+}
+
+static void test_gomaxprocs_keeps_ps(void)
+{
+	int procs = gomaxprocs(0);
+	uint32_t used = run_recorders(4 * numcpu());
+	KT_ASSERT(used != 0);
+	KT_ASSERT((used & ~((1u << procs) - 1)) == 0);  /* no P beyond GOMAXPROCS */
+	if (procs < numcpu())
+		printf("# GOMAXPROCS=%d on %d CPUs: Ps used 0x%x\n", procs, numcpu(), used);
+}
+
+static void test_gomaxprocs_runtime(void)
+{
+	int procs = gomaxprocs(0);
+	KT_EXPECT_EQ(gomaxprocs(1), procs);
+	KT_EXPECT_EQ(gomaxprocs(0), 1);
+	KT_EXPECT_EQ(run_recorders(8), 1);              /* everything on P 0 */
+	KT_EXPECT_EQ(gomaxprocs(procs), 1);
+	KT_EXPECT_EQ(gomaxprocs(0), procs);
+	uint32_t used = run_recorders(8 * procs);
+	KT_ASSERT((used & ~((1u << procs) - 1)) == 0);
+	if (procs > 1 && numcpu() > 1)
+		KT_ASSERT(used != 1);                   /* spread again */
+}
+
+static void test_ms_counted(void)
+{
+	/* m0, one M per other CPU, and sysmon's */
+	KT_EXPECT_EQ(sched.mnext, numcpu() + 1);
+	KT_ASSERT(sysmonm != NULL);
+}
+
+static const struct ktest_case sched_cases[] = {
+	{test_100k_goroutines, "goids_unique_100k_all_run"},
+	{test_all_cpus_used, "goroutines_on_every_cpu"},
+	{test_stolen_by_idle_p, "stolen_by_idle_p"},
+	{test_gomaxprocs_keeps_ps, "gomaxprocs_limits_ps"},
+	{test_gomaxprocs_runtime, "gomaxprocs_at_run_time"},
+	{test_ms_counted, "ms_counted"},
+};
+KTEST_SUITE(sched, sched_cases);
+
+static void spin(void *arg)
+{
+	(void)arg;
+	for (;;)
+		__asm__ volatile("pause");
+}
+
+static void spinexit(void)
+{
+	for (int i = 0; i < 1000; i++)
+		go(spin, NULL);
+	printf("spinexit: 1000 goroutines spinning, main_main returns\n");
+}
+KTEST_MAIN(spinexit, spinexit);
+
+/* idle10: CPU 0 watches the clock for 10 s, every other CPU has nothing
+ * to do and must halt (measured from outside as QEMU's CPU time) */
+static void idle10(void)
+{
+	int64_t end = nanotime() + 10ll * 1000000000;
+	while (nanotime() < end)
+		__asm__ volatile("pause");
+	printf("idle10: done\n");
+}
+KTEST_MAIN(idle10, idle10);
