@@ -193,7 +193,7 @@ static g *gfget(p *pp)
 
 /* newproc1 makes a runnable G that will call fn(arg) and return into
  * goexit_asm. */
-static g *newproc1(gofunc fn, void *arg, bool system)
+static GDBSTOP g *newproc1(gofunc fn, void *arg, bool system)
 {
 	if (!fn)
 		throw("go of nil func value");
@@ -644,7 +644,7 @@ void procresize_boot(int32_t nprocs)
 /* ---- the scheduler loop ---- */
 
 /* execute runs gp on the current M. Never returns. */
-static _Noreturn void execute(g *gp)
+static GDBSTOP _Noreturn void execute(g *gp)
 {
 	m *mp = getg()->m;
 	mp->curg = gp;
@@ -682,7 +682,7 @@ static g *stealWork(p *pp)
  * queue, global queue, stealing (if not too many Ms spin already), then
  * the P goes idle and the M stops.
  */
-static g *findrunnable(void)
+static GDBSTOP g *findrunnable(void)
 {
 	m *mp = getg()->m;
 	g *gp;
@@ -882,7 +882,7 @@ void badmcall2(void) { throw("runtime: mcall function returned"); }
 /* mstart1: the first thing an M does on its g0 stack: reset g0's saved sp
  * to the top (each return to the scheduler through mcall starts from a
  * clean g0 stack), take the P it was handed or park, and schedule. */
-static _Noreturn void mstart1(void)
+static GDBSTOP _Noreturn void mstart1(void)
 {
 	g *gp = getg();
 	m *mp = gp->m;

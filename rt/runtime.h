@@ -9,6 +9,10 @@
 
 struct trapframe;
 
+/* Functions a user stops at in gdb, following Go's flow by name, stay
+ * functions of their own even where gcc would inline them. */
+#define GDBSTOP __attribute__((noinline))
+
 /* asm_amd64.asm */
 void gogo(struct gobuf *buf);
 void mcall(void (*fn)(g *gp));

@@ -22,6 +22,10 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import qemu  # noqa: E402
 
 FLOW = ["_rt0_amd64", "rt0_go", "schedinit", "runtime_main", "main_main"]
+# Go's names a user breaks on; each must be a symbol of its own in kernel.elf
+GO_NAMES = ["rt0_go", "schedinit", "procresize", "newproc", "newproc1", "runqput", "wakep",
+            "mstart", "mstart1", "schedule", "findrunnable", "execute", "gogo", "runtime_main",
+            "sysmon", "main_main"]
 TEXT_GREY = (0xAA, 0xAA, 0xAA)      # kernel/fbcons.c's foreground colour
 
 
@@ -39,6 +43,50 @@ def gdb_script(port, screen):
     lines += ["continue"] * (len(FLOW) + 1)
     lines += ["info registers rip", f"monitor screendump {screen}", "kill", "quit"]
     return "\n".join(lines) + "\n"
+
+
+def ap_script(port):
+    """Stop in execute on the second CPU (gdb thread 2) and show its M."""
+    return "\n".join([
+        "set pagination off", "set confirm off",
+        f"target remote 127.0.0.1:{port}",
+        "hbreak _rt0_amd64_efi", "continue", "delete",
+        "break execute if $_thread == 2", "continue",
+        "info threads",
+        'printf "AP-M id=%d cpu=%d\\n", ((struct m *)($gs_base - 8))->id, ((struct m *)($gs_base - 8))->cpu',
+        "kill", "quit"]) + "\n"
+
+
+def run_gdb(args, script_text, cfg, cmdline, tmp, timeout=240):
+    script = os.path.join(tmp, "s.gdb")
+    with open(script, "w") as f:
+        f.write(script_text)
+    with qemu.Instance(cfg, cmdline=cmdline) as inst:
+        q = subprocess.Popen(inst.argv, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            return subprocess.run(["gdb", "-q", "-batch", "-x", script,
+                                   os.path.join(args.build_dir, "kernel.elf")],
+                                  capture_output=True, text=True, timeout=timeout).stdout
+        finally:
+            q.kill()
+            q.wait()
+
+
+def check_ap(args):
+    """gdb breaking on execute on an AP shows that CPU's M."""
+    with tempfile.TemporaryDirectory(prefix="rt-gdb-") as tmp:
+        port = free_port()
+        cfg = qemu.Config(smp=2, image=os.path.join(args.build_dir, "usb.img"),
+                          serial="file:" + os.path.join(tmp, "serial.out"), gdb=port)
+        out = run_gdb(args, ap_script(port), cfg, "test=sched:goroutines_on_every_cpu", tmp)
+    m = re.search(r"^AP-M id=(\d+) cpu=(\d+)$", out, re.M)
+    if m and m.group(2) == "1" and re.search(r"Thread 2 hit Breakpoint \d+, execute \(", out):
+        print(f"PASS gdb-execute-on-ap: CPU 1 stopped in execute, its M is M{m.group(1)} (cpu={m.group(2)})")
+        return 0
+    print("FAIL gdb-execute-on-ap: no stop in execute on CPU 1 showing its M")
+    print("    " + "\n    ".join(out.splitlines()[-30:]))
+    return 1
 
 
 def read_ppm(path):
@@ -70,11 +118,20 @@ def check_entry(kernel):
     entry = int(re.search(r"Entry point address:\s+0x([0-9a-f]+)", hdr).group(1), 16)
     syms = subprocess.run(["nm", kernel], capture_output=True, text=True).stdout
     sym = int(re.search(r"^([0-9a-f]+) T _rt0_amd64_efi$", syms, re.M).group(1), 16)
+    bad = 0
     if entry == sym:
         print(f"PASS elf-entry: entry point 0x{entry:x} is _rt0_amd64_efi")
-        return 0
-    print(f"FAIL elf-entry: entry point 0x{entry:x}, _rt0_amd64_efi at 0x{sym:x}")
-    return 1
+    else:
+        print(f"FAIL elf-entry: entry point 0x{entry:x}, _rt0_amd64_efi at 0x{sym:x}")
+        bad += 1
+    names = {line.split()[2] for line in syms.splitlines() if len(line.split()) == 3}
+    missing = [n for n in GO_NAMES if n not in names]
+    if missing:
+        print(f"FAIL elf-symbols: missing {', '.join(missing)}")
+        bad += 1
+    else:
+        print(f"PASS elf-symbols: {len(GO_NAMES)} of Go's scheduler names are functions in kernel.elf")
+    return bad
 
 
 def main():
@@ -122,6 +179,7 @@ def main():
         except (OSError, ValueError) as e:
             print(f"FAIL framebuffer-console: no screendump ({e})")
             failures += 1
+    failures += check_ap(args)
     return 1 if failures else 0
 
 
