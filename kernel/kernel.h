@@ -82,9 +82,11 @@ void *vm_map_mmio(uint64_t pa, size_t len);     /* uncached, RW, NX */
 uint64_t vm_pagetable_pages(void);
 
 /* ---- interrupts (trap.c, lapic.c) ---- */
+#define TIMER_VECTOR    0xef            /* this CPU's local APIC timer */
 #define WAKE_VECTOR     0xf0            /* IPI: leave hlt (the handler only acknowledges) */
 #define TLB_VECTOR      0xf1            /* IPI: flush this CPU's TLB (tlb_shootdown) */
 #define STOP_VECTOR     0xf2            /* IPI: the machine is stopping; halt */
+#define PREEMPT_VECTOR  0xf3            /* IPI: the runtime wants the running goroutine back */
 #define ERROR_VECTOR    0xfe            /* local APIC error */
 #define SPURIOUS_VECTOR 0xff
 typedef void (*intr_handler_fn)(struct trapframe *tf);
@@ -97,6 +99,9 @@ void lapic_eoi(void);
 void lapic_ipi(uint32_t apicid, uint8_t vector);
 void lapic_ipi_init(uint32_t apicid);
 void lapic_ipi_startup(uint32_t apicid, uint8_t page);
+void lapic_timer_init(uint64_t tsc_hz);
+void lapic_timer_arm(uint64_t deadline_tsc, uint64_t tsc_hz);  /* 0: disarm */
+const char *lapic_timer_mode(void);
 
 /* ---- CPUs (smp.c) ---- */
 #define MAXCPU 256

@@ -17,6 +17,7 @@
 
 /* register offsets (xAPIC MMIO; x2APIC MSR = 0x800 + offset/16) */
 enum {
+	LAPIC_TIMER_INIT = 0x380, LAPIC_TIMER_CUR = 0x390, LAPIC_TIMER_DIV = 0x3e0,
 	LAPIC_ID = 0x20, LAPIC_EOI = 0xb0, LAPIC_SVR = 0xf0, LAPIC_ESR = 0x280,
 	LAPIC_ICR_LO = 0x300, LAPIC_ICR_HI = 0x310, LAPIC_LVT_TIMER = 0x320,
 	LAPIC_LVT_LINT0 = 0x350, LAPIC_LVT_LINT1 = 0x360, LAPIC_LVT_ERROR = 0x370,
@@ -27,6 +28,12 @@ enum {
 
 static bool x2apic;
 static volatile uint32_t *mmio;         /* xAPIC registers, uncached */
+static bool tscdeadline;                /* the timer counts to a TSC value */
+static uint64_t timer_hz;               /* one-shot mode: timer ticks per second (divide by 16) */
+
+#define MSR_TSC_DEADLINE 0x6e0
+#define LVT_ONESHOT     (0u << 17)
+#define LVT_TSCDEADLINE (2u << 17)
 
 static uint32_t rd(uint32_t reg)
 {
@@ -126,4 +133,57 @@ void lapic_ipi_init(uint32_t apicid)
 void lapic_ipi_startup(uint32_t apicid, uint8_t page)
 {
 	icr(apicid, 0x4600 | page);                     /* STARTUP at page << 12 */
+}
+
+/*
+ * lapic_timer_init chooses the timer's mode: TSC-deadline where CPUID
+ * offers it (the deadline is a TSC value: no conversion, no drift), else
+ * one-shot counting down at the bus clock divided by 16, measured here
+ * against the TSC over 10 ms. Called on the boot CPU; the APs share the
+ * result (every CPU of a machine runs its APIC timer at the same rate).
+ */
+void lapic_timer_init(uint64_t tsc_hz)
+{
+	uint32_t r[4];
+	x86_cpuid(1, 0, r);
+	tscdeadline = (r[2] >> 24) & 1;
+	if (tscdeadline)
+		return;
+	wr(LAPIC_TIMER_DIV, 0x3);               /* divide by 16 */
+	wr(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
+	uint64_t t0 = rdtsc();
+	wr(LAPIC_TIMER_INIT, 0xffffffffu);
+	while (rdtsc() - t0 < tsc_hz / 100)
+		cpu_relax();
+	uint32_t left = rd(LAPIC_TIMER_CUR);
+	uint64_t t1 = rdtsc();
+	wr(LAPIC_TIMER_INIT, 0);
+	timer_hz = (uint64_t)(0xffffffffu - left) * tsc_hz / (t1 - t0);
+	if (timer_hz == 0)
+		timer_hz = 1000000;             /* a timer that did not count: guess, slowly */
+}
+
+const char *lapic_timer_mode(void) { return tscdeadline ? "TSC-deadline" : "one-shot"; }
+
+/* lapic_timer_arm makes this CPU's timer interrupt at TSC value deadline
+ * (at once if it has passed); 0 disarms it. */
+void lapic_timer_arm(uint64_t deadline, uint64_t tsc_hz)
+{
+	if (tscdeadline) {
+		wr(LAPIC_LVT_TIMER, LVT_TSCDEADLINE | TIMER_VECTOR);
+		wrmsr(MSR_TSC_DEADLINE, deadline);      /* 0 disarms */
+		return;
+	}
+	if (deadline == 0) {
+		wr(LAPIC_TIMER_INIT, 0);
+		return;
+	}
+	uint64_t now = rdtsc(), ticks = 1;
+	if (deadline > now)
+		ticks = (unsigned __int128)(deadline - now) * timer_hz / tsc_hz + 1;
+	if (ticks > 0xffffffffu)
+		ticks = 0xffffffffu;            /* far away: interrupt early, re-arm then */
+	wr(LAPIC_TIMER_DIV, 0x3);
+	wr(LAPIC_LVT_TIMER, LVT_ONESHOT | TIMER_VECTOR);
+	wr(LAPIC_TIMER_INIT, (uint32_t)ticks);
 }

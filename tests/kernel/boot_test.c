@@ -165,13 +165,26 @@ static void test_g_reuse(void)
 	KT_EXPECT_EQ(allgcount(), before);  /* dead Gs were reused, none made */
 }
 
+static volatile int release_waiter;
+static void waiter(void *arg)
+{
+	(void)arg;
+	while (!release_waiter)
+		gosched();
+	ran[0] = 1;
+}
+
 static void test_numgoroutine(void)
 {
 	KT_EXPECT_EQ(numgoroutine(), 1);
 	memset((void *)ran, 0, sizeof ran);
-	go(worker, 0);
-	KT_EXPECT_EQ(numgoroutine(), 2);
+	release_waiter = 0;
+	go(waiter, 0);
+	KT_EXPECT_EQ(numgoroutine(), 2);    /* it cannot finish before we let it */
+	release_waiter = 1;
 	waitall(1);
+	for (int i = 0; i < 1000 && numgoroutine() > 1; i++)
+		gosched();              /* it may still be on its way out */
 	KT_EXPECT_EQ(numgoroutine(), 1);
 }
 
