@@ -100,7 +100,7 @@ void lapic_ipi(uint32_t apicid, uint8_t vector);
 void lapic_ipi_init(uint32_t apicid);
 void lapic_ipi_startup(uint32_t apicid, uint8_t page);
 void lapic_timer_init(uint64_t tsc_hz);
-void lapic_timer_arm(uint64_t deadline_tsc, uint64_t tsc_hz);  /* 0: disarm */
+void lapic_timer_arm(uint64_t deadline_tsc);    /* 0: disarm */
 const char *lapic_timer_mode(void);
 
 /* ---- CPUs (smp.c) ---- */

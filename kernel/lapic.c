@@ -29,7 +29,7 @@ enum {
 static bool x2apic;
 static volatile uint32_t *mmio;         /* xAPIC registers, uncached */
 static bool tscdeadline;                /* the timer counts to a TSC value */
-static uint64_t timer_hz;               /* one-shot mode: timer ticks per second (divide by 16) */
+static uint64_t timer_per_tsc32;        /* one-shot mode: timer ticks per TSC tick, 32.32 fixed point */
 
 #define MSR_TSC_DEADLINE 0x6e0
 #define LVT_ONESHOT     (0u << 17)
@@ -158,16 +158,17 @@ void lapic_timer_init(uint64_t tsc_hz)
 	uint32_t left = rd(LAPIC_TIMER_CUR);
 	uint64_t t1 = rdtsc();
 	wr(LAPIC_TIMER_INIT, 0);
-	timer_hz = (uint64_t)(0xffffffffu - left) * tsc_hz / (t1 - t0);
-	if (timer_hz == 0)
-		timer_hz = 1000000;             /* a timer that did not count: guess, slowly */
+	uint64_t counted = 0xffffffffu - left;
+	if (counted == 0)
+		counted = 1;            /* a timer that did not count: guess, slowly */
+	timer_per_tsc32 = (counted << 32) / (t1 - t0);
 }
 
 const char *lapic_timer_mode(void) { return tscdeadline ? "TSC-deadline" : "one-shot"; }
 
 /* lapic_timer_arm makes this CPU's timer interrupt at TSC value deadline
  * (at once if it has passed); 0 disarms it. */
-void lapic_timer_arm(uint64_t deadline, uint64_t tsc_hz)
+void lapic_timer_arm(uint64_t deadline)
 {
 	if (tscdeadline) {
 		wr(LAPIC_LVT_TIMER, LVT_TSCDEADLINE | TIMER_VECTOR);
@@ -180,7 +181,7 @@ void lapic_timer_arm(uint64_t deadline, uint64_t tsc_hz)
 	}
 	uint64_t now = rdtsc(), ticks = 1;
 	if (deadline > now)
-		ticks = (unsigned __int128)(deadline - now) * timer_hz / tsc_hz + 1;
+		ticks = (uint64_t)(((unsigned __int128)(deadline - now) * timer_per_tsc32) >> 32) + 1;
 	if (ticks > 0xffffffffu)
 		ticks = 0xffffffffu;            /* far away: interrupt early, re-arm then */
 	wr(LAPIC_TIMER_DIV, 0x3);
