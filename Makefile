@@ -49,7 +49,7 @@ NASMFLAGS := -f elf64 -g -F dwarf -I$(BUILD)/gen/ -Irt/
 KERNEL_C := $(wildcard kernel/*.c)
 RT_C     := $(filter-out rt/asm_offsets.c,$(wildcard rt/*.c))
 KTEST_C  := $(wildcard tests/kernel/*.c)
-ASM      := $(wildcard kernel/*.asm rt/*.asm)
+ASM      := $(wildcard kernel/*.asm rt/*.asm tests/kernel/*.asm)
 
 KOBJS := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C) $(RT_C) $(KTEST_C)) \
 	 $(patsubst %.asm,$(BUILD)/%.o,$(ASM))

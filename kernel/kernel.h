@@ -118,6 +118,8 @@ int cpu_index(void);                    /* this CPU's index (0 = boot CPU) */
  * Returns false (with a message) when it does not answer in time. */
 bool cpu_start(int idx, uint64_t stack_top, void (*entry)(void *), void *arg);
 void cpu_wake(int idx);                 /* WAKE_VECTOR IPI */
+void cpu_preempt(int idx);              /* PREEMPT_VECTOR IPI */
+uint32_t cpu_xsave_size(void);          /* XSAVE area for the enabled state, 0 without XSAVE */
 void cpu_idle(volatile uint32_t *key);  /* hlt until *key != 0 or an interrupt */
 void tlb_shootdown(void);               /* every other online CPU flushes its TLB */
 void cpus_stop(void);                   /* the other CPUs halt (exit) */

@@ -7,6 +7,8 @@
 #include "console.h"
 #include "cpu.h"
 
+static void enable_xsave(void);
+
 struct bootinfo *bootinfo;
 uint64_t kernel_phys_base;      /* physical address of KERNEL_BASE */
 
@@ -30,7 +32,29 @@ void cpu_setup(void)
 	write_cr0((read_cr0() & ~(1ull << 2)) | (1ull << 1) | (1ull << 16));
 	write_cr4(read_cr4() | (1ull << 9) | (1ull << 10) | (1ull << 7));
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | (1ull << 11));
+	enable_xsave();
 }
+
+static uint32_t xsave_size;
+
+/* enable_xsave turns on XSAVE (CR4.OSXSAVE) with every state component
+ * the CPU has among x87, SSE and AVX, so programs may use AVX and a
+ * preempted goroutine's vector registers can be saved whole. */
+static void enable_xsave(void)
+{
+	uint32_t r[4];
+	x86_cpuid(1, 0, r);
+	if (!(r[2] & (1u << 26)))
+		return;                 /* no XSAVE: FXSAVE covers x87 and SSE */
+	write_cr4(read_cr4() | (1ull << 18));
+	x86_cpuid(0xd, 0, r);
+	uint64_t xcr0 = 0x3 | (r[0] & 0x4);     /* x87, SSE, and AVX if present */
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32)));
+	x86_cpuid(0xd, 0, r);
+	xsave_size = r[1];              /* EBX: size for the components now enabled */
+}
+
+uint32_t cpu_xsave_size(void) { return xsave_size; }
 
 void kinit(uint64_t bootinfo_phys)
 {

@@ -230,6 +230,12 @@ void cpu_wake(int idx)
 		lapic_ipi(cpus[idx].apicid, WAKE_VECTOR);
 }
 
+void cpu_preempt(int idx)
+{
+	if (idx != cpu_index())
+		lapic_ipi(cpus[idx].apicid, PREEMPT_VECTOR);
+}
+
 /* cpu_idle halts until an interrupt, unless *key is already set: the
  * check and the hlt are one step for interrupts ("sti; hlt" lets none in
  * between), so a wake-up IPI sent after the check still ends the hlt. */

@@ -13,12 +13,15 @@ default rel
 
 extern osearlyinit, checkcpu, check, args, osinit, schedinit, newproc, mstart
 extern settls, runtime_main, goexit1, badmcall, badmcall2, inittrace_mark
-extern g0, m0
+extern g0, m0, asyncPreempt2, xsave_bytes
 
 global _rt0_amd64:function, rt0_go:function, gogo:function, mcall:function
 global goexit_asm:function, abort:function, g0_guard, g0_stack, g0_stack_top
+global asyncPreempt:function, runtime_asm_start, runtime_asm_end
 
 section .text
+
+runtime_asm_start:			; preempt.c: no asynchronous preemption in here
 
 ; void _rt0_amd64(uint64_t bootinfo_phys): common amd64 start, as Go's;
 ; the argument stays in rdi for rt0_go.
@@ -133,6 +136,86 @@ goexit_asm:
 abort:
 	ud2
 	jmp	abort
+
+; asyncPreempt: the interrupt handler made the preempted goroutine "call"
+; this at the interrupted instruction (preempt.c; the pc is in g.asyncpc).
+; Everything the goroutine could be using is saved on its own stack - the
+; general registers, the flags, the x87/SSE/AVX state (XSAVE, or FXSAVE
+; without it) - then asyncPreempt2 puts it on the global run queue. When
+; it runs again, everything is restored and it returns to that pc.
+; The first instructions must not change the flags before pushfq.
+%define SAVED_AFTER_RBP	15		; flags, rax, rbx, rcx, rdx, rsi, rdi, r8-r15
+asyncPreempt:
+	lea	rsp, [rsp - 8]			; the return address goes here
+	push	rbp
+	mov	rbp, rsp			; a frame: [rbp] old rbp, [rbp + 8] return address
+	pushfq
+	push	rax
+	mov	rax, [gs:0]
+	mov	rax, [rax + g_asyncpc]
+	mov	[rbp + 8], rax
+	push	rbx
+	push	rcx
+	push	rdx
+	push	rsi
+	push	rdi
+	push	r8
+	push	r9
+	push	r10
+	push	r11
+	push	r12
+	push	r13
+	push	r14
+	push	r15
+	mov	eax, [xsave_bytes]
+	test	eax, eax
+	jz	.fxsave
+	sub	rsp, rax
+	and	rsp, -64			; XSAVE wants 64-byte alignment
+	xor	eax, eax
+	mov	[rsp + 512], rax		; the XSAVE header: XRSTOR wants XCOMP_BV
+	mov	[rsp + 520], rax		; and the reserved bytes zero
+	mov	[rsp + 528], rax
+	mov	[rsp + 536], rax
+	mov	[rsp + 544], rax
+	mov	[rsp + 552], rax
+	mov	[rsp + 560], rax
+	mov	[rsp + 568], rax
+	mov	eax, -1				; every enabled component
+	mov	edx, -1
+	xsave	[rsp]
+	call	asyncPreempt2
+	mov	eax, -1
+	mov	edx, -1
+	xrstor	[rsp]
+	jmp	.restore
+.fxsave:
+	sub	rsp, 512
+	and	rsp, -16
+	fxsave	[rsp]
+	call	asyncPreempt2
+	fxrstor	[rsp]
+.restore:
+	lea	rsp, [rbp - SAVED_AFTER_RBP * 8]
+	pop	r15
+	pop	r14
+	pop	r13
+	pop	r12
+	pop	r11
+	pop	r10
+	pop	r9
+	pop	r8
+	pop	rdi
+	pop	rsi
+	pop	rdx
+	pop	rcx
+	pop	rbx
+	pop	rax
+	popfq
+	pop	rbp
+	ret
+
+runtime_asm_end:
 
 section .rodata
 name_rt0_go:	db	"rt0_go", 0

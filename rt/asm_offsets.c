@@ -21,6 +21,7 @@ void asm_offsets(void)
 	OFFSET(g_stackguard0, struct g, stackguard0);
 	OFFSET(g_sched, struct g, sched);
 	OFFSET(g_m, struct g, m);
+	OFFSET(g_asyncpc, struct g, asyncpc);
 	OFFSET(m_g0, struct m, g0);
 	OFFSET(m_tls, struct m, tls);
 	OFFSET(m_curg, struct m, curg);

@@ -8,7 +8,7 @@
 #include "os.h"
 #include "print.h"
 
-bool x86HasRDRAND, x86HasXSAVE, x86HasInvariantTSC, x86HasX2APIC, x86HasTSCDeadline;
+bool x86HasRDRAND, x86HasXSAVE, x86HasInvariantTSC, x86HasX2APIC, x86HasTSCDeadline, x86HasAVX;
 
 static void x86_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
@@ -64,6 +64,7 @@ void cpuinit(void)
 	x86HasXSAVE = r[ECX] & (1u << 26);
 	x86HasX2APIC = r[ECX] & (1u << 21);
 	x86HasTSCDeadline = r[ECX] & (1u << 24);
+	x86HasAVX = (r[ECX] & (1u << 28)) && x86HasXSAVE;     /* and the OS (we) turned XSAVE on */
 	x86_cpuid(0x80000000, 0, r);
 	if (r[EAX] >= 0x80000007) {
 		x86_cpuid(0x80000007, 0, r);

@@ -15,11 +15,33 @@ void lock(struct mutex *l)
 			__asm__ volatile("pause");
 }
 
+bool trylock(struct mutex *l)
+{
+	m *mp = getg()->m;
+	mp->locks++;
+	if (__atomic_exchange_n(&l->key, 1, __ATOMIC_ACQUIRE) == 0)
+		return true;
+	mp->locks--;
+	return false;
+}
+
+/* unlock_nopreempt is unlock for code that must not be rescheduled at
+ * the end of the critical section (interrupt handlers). */
+void unlock_nopreempt(struct mutex *l)
+{
+	if (__atomic_exchange_n(&l->key, 0, __ATOMIC_RELEASE) == 0)
+		throw("unlock of unlocked lock");
+	getg()->m->locks--;
+}
+
 void unlock(struct mutex *l)
 {
 	g *gp = getg();
 	if (__atomic_exchange_n(&l->key, 0, __ATOMIC_RELEASE) == 0)
 		throw("unlock of unlocked lock");
-	if (--gp->m->locks < 0)
+	m *mp = gp->m;
+	if (--mp->locks < 0)
 		throw("runtime: lock count");
+	if (mp->locks == 0)
+		preemptpark_if_requested(mp);
 }

@@ -45,6 +45,11 @@ bool newosproc(struct m *mp);
 void osidle(uint32_t *key);             /* halt until *key != 0 or an interrupt */
 void oswakeup(int cpu);                 /* IPI: end that CPU's osidle */
 void osenableintr(void);
+void ostimer_rearm(struct m *mp);       /* this CPU's timer: min(idle deadline, sysmon) */
+void ospreempt(int cpu);                /* PREEMPT_VECTOR IPI */
+const char *ostimermode(void);
+uint32_t osxsavesize(void);             /* bytes of XSAVE state, 0: FXSAVE only */
+extern int64_t sysmon_next;
 
 /* the trap hook (signal_amd64.c): Go's sighandler */
 void sigtrap(struct trapframe *tf);

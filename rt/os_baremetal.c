@@ -18,6 +18,10 @@ int32_t ncpu;
 int32_t physPageSize;
 uint64_t tsc_hz;                /* TSC ticks per second, from osinit */
 static uint64_t ns_per_tick_32; /* ns per tick, 32.32 fixed point */
+static uint64_t tick_per_ns32;  /* TSC ticks per ns, 32.32 fixed point */
+
+static void on_timer(struct trapframe *tf);
+static void on_preempt(struct trapframe *tf);
 
 /* settls points GS base at the m's TLS block (Go's settls: arch_prctl). */
 void settls(uintptr_t *tls)
@@ -60,6 +64,10 @@ void osinit(void)
 		printf("runtime: cannot calibrate the TSC; assuming 1 GHz\n");
 		tsc_hz = 1000000000;
 	}
+	tick_per_ns32 = ((tsc_hz / 1000) << 32) / 1000000;
+	lapic_timer_init(tsc_hz);
+	set_intr_handler(TIMER_VECTOR, on_timer);
+	set_intr_handler(PREEMPT_VECTOR, on_preempt);
 	ns_per_tick_32 = (1000000000ull << 32) / tsc_hz;
 }
 
@@ -121,6 +129,56 @@ void osidle(uint32_t *key)
 {
 	cpu_idle(key);
 }
+
+/* ---- this CPU's timer ---- */
+
+int64_t sysmon_next;                    /* CPU 0's next sysmon round (nanotime); CPU 0 only */
+
+static uint64_t ns_to_tsc(int64_t ns)
+{
+	return rt0_tsc + (uint64_t)(((unsigned __int128)(uint64_t)ns * tick_per_ns32) >> 32);
+}
+
+/* ostimer_rearm arms this CPU's timer for the earliest of what it waits
+ * for: its idle deadline, and on CPU 0 sysmon's next round. */
+void ostimer_rearm(m *mp)
+{
+	int64_t when = mp->timerwhen;
+	if (mp->cpu == 0 && sysmon_next && (!when || sysmon_next < when))
+		when = sysmon_next;
+	lapic_timer_arm(when ? ns_to_tsc(when) : 0);
+}
+
+/* osidle_until halts until *key is set, an interrupt, or when. */
+void osidle_until(uint32_t *key, int64_t when)
+{
+	m *mp = acquirem();
+	mp->timerwhen = when;
+	ostimer_rearm(mp);
+	cpu_idle(key);
+	mp->timerwhen = 0;
+	ostimer_rearm(mp);
+	mp->locks--;            /* no preemption on g0 anyway */
+}
+
+static void on_timer(struct trapframe *tf)
+{
+	timerintr(tf);
+}
+
+static void on_preempt(struct trapframe *tf)
+{
+	preemptintr(tf);
+}
+
+void ospreempt(int cpu)
+{
+	if (cpu >= 0)
+		cpu_preempt(cpu);
+}
+
+const char *ostimermode(void) { return lapic_timer_mode(); }
+uint32_t osxsavesize(void) { return cpu_xsave_size(); }
 
 void oswakeup(int cpu)
 {

@@ -73,9 +73,21 @@ m *acquirem(void)
 	return mp;
 }
 
+/* releasem: leaving the last critical section is where a preemption that
+ * arrived inside it takes effect (Go's stackguard0 = stackPreempt). */
 void releasem(m *mp)
 {
-	mp->locks--;
+	if (--mp->locks == 0)
+		preemptpark_if_requested(mp);
+}
+
+void preemptpark_if_requested(m *mp)
+{
+	g *gp = mp->curg;
+	if (gp && gp->preempt && getg() == gp && !mp->dying && readgstatus(gp) == _Grunning) {
+		gp->preempt = false;
+		mcall(gopreempt_m);
+	}
 }
 
 /* ---- notes: one-shot sleep and wake-up between Ms (Go's note) ---- */
@@ -430,6 +442,31 @@ void wakep(void)
 	startm(NULL, true);
 }
 
+/* wakep_nolock_wait is wakep for sysmon's interrupt: it must not wait for
+ * sched.lock (CPU 0 may hold it), so it try-locks and gives up. */
+bool wakep_nolock_wait(void)
+{
+	int32_t zero = 0;
+	if (!__atomic_compare_exchange_n(&sched.nmspinning, &zero, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return false;
+	m *nmp = NULL;
+	if (trylock(&sched.lock)) {
+		p *pp = pidleget();
+		nmp = pp ? mget() : NULL;
+		if (pp && !nmp)
+			pidleput(pp);
+		unlock_nopreempt(&sched.lock);
+		if (nmp) {
+			nmp->spinning = true;
+			nmp->nextp = pp;
+			notewakeup(&nmp->park, nmp);
+			return true;
+		}
+	}
+	__atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_ACQ_REL);
+	return false;
+}
+
 /* resetspinning: a spinning M found work; if it was the last spinner,
  * another takes over, so readied work keeps spreading. */
 static void resetspinning(void)
@@ -579,6 +616,7 @@ static void procdestroy(p *pp)
 	}
 	pp->gfreecnt = 0;
 	unlock(&sched.gflock);
+	moveTimers(allp[0], pp);        /* P 0 always survives a resize */
 	stackcache_flush(pp);
 	freemcache(pp->mcache);
 	pp->mcache = NULL;
@@ -669,13 +707,22 @@ static g *stealWork(p *pp)
 			p *p2 = allp[pos];
 			if (p2 == pp)
 				continue;
-			g *gp = runqsteal(pp, p2, round == 3);
+			g *gp;
+			if (round == 3) {
+				/* run its expired timers: they ready Gs onto our queue */
+				checkTimers(p2, 0);
+				if ((gp = runqget(pp)) != NULL)
+					return gp;
+			}
+			gp = runqsteal(pp, p2, round == 3);
 			if (gp)
 				return gp;
 		}
 	}
 	return NULL;
 }
+
+static bool timersleep(int64_t until);
 
 /*
  * findrunnable returns a G to run, sleeping until there is one: local
@@ -692,6 +739,7 @@ top:;
 		gcstopm();
 		goto top;
 	}
+	checkTimers(pp, 0);
 	if ((gp = runqget(pp)) != NULL)
 		return gp;
 	if (__atomic_load_n(&sched.runqsize, __ATOMIC_ACQUIRE) != 0) {
@@ -712,6 +760,7 @@ top:;
 	}
 
 	/* nothing: give up the P */
+	int64_t pollUntil = earliestTimer();
 	lock(&sched.lock);
 	if (sched.gcwaiting || sched.runqsize != 0) {
 		unlock(&sched.lock);
@@ -744,8 +793,51 @@ top:;
 			break;
 		}
 	}
+	if (pollUntil && timersleep(pollUntil))
+		goto top;
 	stopm();
 	goto top;
+}
+
+/*
+ * timersleep: with timers pending and no P, one M (the first to try)
+ * halts until the earliest of them, then takes an idle P to run it.
+ * Returns false when another M is already the sleeper (this one stops).
+ */
+static bool timersleep(int64_t until)
+{
+	m *mp = getg()->m;
+	if (__atomic_exchange_n(&sched.polling, 1, __ATOMIC_ACQ_REL))
+		return false;
+	__atomic_store_n(&sched.pollwake, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&sched.pollUntil, until, __ATOMIC_RELEASE);
+	__atomic_store_n(&sched.pollerm, mp, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&sched.pollwake, __ATOMIC_ACQUIRE) && nanotime() < until)
+		osidle_until(&sched.pollwake, until);
+	__atomic_store_n(&sched.pollerm, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&sched.polling, 0, __ATOMIC_RELEASE);
+	lock(&sched.lock);
+	p *pp = pidleget();
+	unlock(&sched.lock);
+	if (!pp)
+		return false;
+	acquirep(pp);
+	return true;
+}
+
+/* wakeNetPoller: a timer at when was added; make sure some M will see it
+ * in time (Go's wakeNetPoller). */
+void wakeNetPoller(int64_t when)
+{
+	if (__atomic_load_n(&sched.polling, __ATOMIC_ACQUIRE)) {
+		m *pm = __atomic_load_n(&sched.pollerm, __ATOMIC_ACQUIRE);
+		if (pm && when < __atomic_load_n(&sched.pollUntil, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&sched.pollwake, 1, __ATOMIC_RELEASE);
+			oswakeup(pm->cpu);
+		}
+		return;
+	}
+	wakep();
 }
 
 /* schedule: one round of the scheduler, on g0. Never returns. */
@@ -827,7 +919,7 @@ void gopark(bool (*unlockf)(g *gp, void *lock), void *lock, uint32_t reason)
 	mp->waitlock = lock;
 	gp->waitreason = reason;
 	gp->waitsince = nanotime();
-	releasem(mp);
+	mp->locks--;            /* not releasem: no preemption between here and park_m */
 	mcall(park_m);
 }
 
@@ -841,6 +933,17 @@ void goready(g *gp)
 }
 
 void gosched_m(g *gp)
+{
+	casgstatus(gp, _Grunning, _Grunnable);
+	dropg();
+	lock(&sched.lock);
+	globrunqput(gp);
+	unlock(&sched.lock);
+	schedule();
+}
+
+/* gopreempt_m: a preempted goroutine goes to the global queue, as Go's. */
+void gopreempt_m(g *gp)
 {
 	casgstatus(gp, _Grunning, _Grunnable);
 	dropg();

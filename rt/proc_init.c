@@ -35,6 +35,7 @@ void schedinit(void)
 	mallocinit();                   /* the heap */
 	mcommoninit(getg()->m);         /* m0: id 0, on allm */
 	cpuinit();                      /* CPU feature flags the runtime may use */
+	preemptinit();                  /* how much vector state a preemption saves */
 	alginit();                      /* random seed */
 	/* goargs/goenvs: args() already split argv and environment */
 	parsedebugvars();               /* GODEBUG: inittrace decides from here */
@@ -47,6 +48,7 @@ void schedinit(void)
 	procresize_boot((int32_t)procs);
 	inittrace_mark("startms");
 	startms();                      /* the other CPUs, parked until there is work */
+	sysmon_start();                 /* CPU 0's timer; interrupts come on in mstart */
 }
 
 static void main_init(void)
@@ -83,7 +85,7 @@ void runtime_main(void *arg)
 	if (gp->goid != 1)
 		throw("runtime_main: main goroutine is not goroutine 1");
 	mainStarted = true;
-	sysmonm = newm_sysmon();        /* sysmon runs from the timer interrupt */
+	sysmonm = newm_sysmon();        /* sysmon runs from CPU 0's timer interrupt */
 	lockOSThread();                 /* init runs on m0, as in Go */
 	if (gp->m != &m0)
 		throw("runtime_main: not on m0");
@@ -96,17 +98,6 @@ void runtime_main(void *arg)
 	inittrace_mark("main_main");
 	main_main();
 	exit(0);
-}
-
-/* sysmon is the system monitor, Go's sysmon: driven by a periodic timer
- * interrupt on one CPU, it wakes idle Ps for queued work and looks for
- * deadlock. One round per call, on the interrupt's stack; it takes no
- * locks but sched.lock's try-lock, and never blocks. */
-void sysmon(void)
-{
-	if (__atomic_load_n(&sched.runqsize, __ATOMIC_ACQUIRE) > 0 &&
-	    __atomic_load_n(&sched.npidle, __ATOMIC_ACQUIRE) > 0)
-		wakep();
 }
 
 /* ---- checkdead ---- */
@@ -147,6 +138,8 @@ void checkdead(void)
 	forEachG(countg, &c);
 	if (c.run > 0)
 		return;         /* an M is about to take it */
+	if (earliestTimer() != 0)
+		return;         /* a timer will wake someone */
 	unlock(&sched.lock);    /* throw prints goroutines; nothing else may run now */
 	if (mainExited && c.wait == 0)
 		throw("no goroutines (main called runtime.Goexit) - deadlock!");

@@ -21,6 +21,8 @@ _Noreturn void abort(void);
 /* lock.c */
 void lock(struct mutex *l);
 void unlock(struct mutex *l);
+bool trylock(struct mutex *l);
+void unlock_nopreempt(struct mutex *l);
 
 /* proc.c */
 extern bool mainStarted;
@@ -28,6 +30,7 @@ void casgstatus(g *gp, uint32_t old, uint32_t new);
 uint32_t readgstatus(g *gp);
 m *acquirem(void);
 void releasem(m *mp);
+void preemptpark_if_requested(m *mp);
 void newproc(gofunc fn, void *arg);
 void mcommoninit(m *mp);
 void procresize(int32_t nprocs);
@@ -59,6 +62,7 @@ _Noreturn void schedule(void);
 _Noreturn void mstart(void);
 void schedinit(void);
 void runtime_main(void *arg);
+void osidle_until(uint32_t *key, int64_t when);
 void gopark(bool (*unlockf)(g *gp, void *lock), void *lock, uint32_t reason);
 g *newproc_system(gofunc fn, void *arg);
 void goready(g *gp);
@@ -66,6 +70,24 @@ void goexit1(void);
 void checkdead(void);
 void forEachG(void (*fn)(g *gp, void *arg), void *arg);
 int32_t allgcount(void);
+
+/* time.c */
+void addtimer(struct timer *t);
+bool deltimer(struct timer *t);
+int64_t checkTimers(p *pp, int64_t now);
+int64_t earliestTimer(void);
+void moveTimers(p *pp, p *from);
+void wakeNetPoller(int64_t when);
+
+/* sysmon.c, preempt.c */
+void sysmon_start(void);
+void timerintr(struct trapframe *tf);
+void preemptintr(struct trapframe *tf);
+void preempt_check(struct trapframe *tf, int32_t held);
+bool wakep_nolock_wait(void);
+void preemptinit(void);
+void gopreempt_m(g *gp);
+extern uint64_t npreempt_total;
 
 /* stack.c */
 enum { STACK_NOTOURS, STACK_GROWN, STACK_OVERFLOW };
@@ -94,7 +116,7 @@ void parsedebugvars(void);
 /* cpuflags_amd64.c */
 void checkcpu(void);
 void cpuinit(void);
-extern bool x86HasRDRAND, x86HasXSAVE, x86HasInvariantTSC, x86HasX2APIC, x86HasTSCDeadline;
+extern bool x86HasRDRAND, x86HasXSAVE, x86HasInvariantTSC, x86HasX2APIC, x86HasTSCDeadline, x86HasAVX;
 
 /* alg.c */
 void alginit(void);

@@ -30,6 +30,15 @@ struct mutex {
 	uint32_t key;
 };
 
+/* A timer (Go's runtime timer): f(arg) runs on g0 once nanotime() >= when. */
+struct timer {
+	int64_t when;
+	void (*f)(void *arg);
+	void *arg;
+	p *pp;                  /* the P whose heap holds it; NULL when not in a heap */
+	int32_t idx;            /* position in that heap */
+};
+
 /* [lo, hi) of a goroutine stack. */
 struct stack {
 	uintptr_t lo;
@@ -98,6 +107,9 @@ struct g {
 	uintptr_t stackmapped;  /* lowest backed address of stack; the running g (page faults) */
 	bool system;            /* a runtime goroutine (bgsweep): hidden from the program */
 	m *lockedm;             /* runs only on this M (lockOSThread) */
+	struct timer sleeptimer;/* sleep_ns's timer */
+	uintptr_t asyncpc;      /* where an async preemption interrupted it */
+	uint64_t npreempt;      /* times it was preempted asynchronously */
 };
 
 struct m {
@@ -118,6 +130,7 @@ struct m {
 	bool (*waitunlockf)(g *gp, void *lock);  /* gopark's unlock function, run by park_m */
 	void *waitlock;
 	struct note park;       /* stopm sleeps here; startm wakes it */
+	int64_t timerwhen;      /* this CPU's idle sleep ends then (nanotime), 0: none; owner */
 	void (*mstartfn)(void); /* run by mstart1 before scheduling */
 };
 
@@ -159,6 +172,11 @@ struct p {
 	int32_t nstackcache;
 
 	struct mcache *mcache;  /* small-object allocation cache; owner only */
+
+	struct mutex timerslock;/* guards the timer heap */
+	struct timer **timers;  /* 4-ary heap by when; timerslock */
+	int32_t ntimers, captimers;
+	int64_t timer0When;     /* earliest when, 0 if none; atomic */
 };
 
 struct schedt {
@@ -183,6 +201,13 @@ struct schedt {
 	int32_t stopwait;       /* Ps still to stop; sched.lock */
 	struct note stopnote;   /* stopTheWorld sleeps here */
 	m *stopm;               /* the M that sleeps on stopnote */
+
+	/* the timer sleeper: one idle M halted until the earliest timer
+	 * (Go's netpoll(delay) M) */
+	uint32_t polling;       /* an M is the sleeper; atomic */
+	m *pollerm;
+	int64_t pollUntil;      /* it wakes then; atomic */
+	uint32_t pollwake;      /* set to wake it early; atomic */
 
 	struct mutex gflock;    /* global cache of dead Gs */
 	struct gqueue gfree;

@@ -255,6 +255,58 @@ CASES = [
         "require": [r"^fatal error: all goroutines are asleep - deadlock!$"],
     },
     {
+        "name": "time-smp2",
+        "cmdline": "test=time",
+        "ktap": True,
+        "smp": 2,
+        "mem": "1G",
+        "timeout": 180,
+    },
+    {
+        # no invariant TSC, no leaf 15h (PIT calibration), xAPIC, no HPET
+        "name": "time-qemu64-nohpet",
+        "cmdline": "test=time",
+        "ktap": True,
+        "cpu": "qemu64",
+        "machine": "q35,hpet=off",
+        "smp": 4,
+        "mem": "1G",
+        "timeout": 180,
+    },
+    {
+        "name": "preempt-smp2",
+        "cmdline": "test=preempt",
+        "ktap": True,
+        "smp": 2,
+        "mem": "1G",
+        "timeout": 180,
+    },
+    {
+        "name": "preempt-qemu64",
+        "cmdline": "test=preempt",
+        "ktap": True,
+        "cpu": "qemu64",
+        "smp": 4,
+        "mem": "1G",
+        "timeout": 180,
+    },
+    {
+        # as in Go, a tight loop then starves the other goroutine
+        "name": "preempt-off",
+        "cmdline": "test=preempt:tight_loop_does_not_starve GODEBUG=asyncpreemptoff=1",
+        "ktap": True,
+        "smp": 2,
+        "require": [r"^# asyncpreemptoff=1: the printer printed \d of 10 times$"],
+    },
+    {
+        "name": "schedtrace",
+        "cmdline": "test=time:sleepers_1000 GODEBUG=schedtrace=100",
+        "ktap": True,
+        "smp": 4,
+        "require": [r"^SCHED \d+ms: gomaxprocs=4 idleprocs=\d+ threads=5 spinningthreads=\d+ "
+                    r"idlethreads=\d+ runqueue=\d+ \[\d+ \d+ \d+ \d+\]$"],
+    },
+    {
         "name": "ktap-mem",
         "cmdline": "test=mem",
         "ktap": True,

@@ -133,11 +133,11 @@ static uint64_t tolerance(void)
 static bool wait_heap(uint64_t want)
 {
 	memstats_t ms;
-	for (int i = 0; i < 1000; i++) {
+	for (int i = 0; i < 5000; i++) {        /* up to 5 s for bgsweep */
 		read_memstats(&ms);
 		if (ms.heap_inuse <= want)
 			return true;
-		gosched();
+		sleep_ns(1000000);
 	}
 	return false;
 }
@@ -202,12 +202,12 @@ static void test_memory_returns(void)
 	for (int i = 0; i < 16; i++)
 		free(big[i]);
 	uint64_t phys = 0;
-	for (int i = 0; i < 1000; i++) {
+	for (int i = 0; i < 5000; i++) {        /* up to 5 s for bgsweep */
 		read_memstats(&after);
 		phys = after.phys_free;
 		if (phys + (8ull << 20) >= before.phys_free)
 			break;
-		gosched();
+		sleep_ns(1000000);
 	}
 	if (phys + (8ull << 20) < before.phys_free)
 		kt_fail(__FILE__, __LINE__, "machine memory free %lu, was %lu before the 64 MiB", phys, before.phys_free);

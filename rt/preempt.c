@@ -1,0 +1,76 @@
+/*
+ * preempt.c - asynchronous preemption, after Go's preempt.go and
+ * signal_unix.go's doSigPreempt: sysmon marks a goroutine that has run
+ * too long (gp->preempt) and interrupts its CPU (PREEMPT_VECTOR, or CPU
+ * 0's own timer). The interrupt handler, if the goroutine is at a safe
+ * point, makes it "call" asyncPreempt (preempt_amd64.asm) when the
+ * interrupt returns: asyncPreempt saves every register, the flags and the
+ * XSAVE (or FXSAVE) area on the goroutine's own stack, and the goroutine
+ * goes to the global run queue (gopreempt_m); when it runs again
+ * asyncPreempt restores everything and returns to the interrupted
+ * instruction.
+ *
+ * Not a safe point, and so deferred until releasem/unlock ends the
+ * section: runtime critical sections (m->locks > 0), g0, a stack switch in
+ * progress (rsp not on the goroutine's stack), the runtime's own assembly.
+ * Kernel spin locks run with interrupts off, so no preemption reaches them.
+ */
+#include "runtime.h"
+#include "os.h"
+#include "print.h"
+#include "../kernel/kernel.h"
+
+extern char asyncPreempt[];
+extern char runtime_asm_start[], runtime_asm_end[];
+
+uint32_t xsave_bytes;           /* for asyncPreempt: the XSAVE area, 0 for FXSAVE */
+uint64_t npreempt_total;        /* atomic */
+
+static bool safepoint(g *gp, m *mp, int32_t held, struct trapframe *tf)
+{
+	if (held > 0 || mp->dying || gp == mp->g0 || gp != mp->curg || gp->system)
+		return false;
+	if (readgstatus(gp) != _Grunning)
+		return false;
+	if (tf->rsp <= gp->stack.lo || tf->rsp > gp->stack.hi)
+		return false;           /* mid stack switch, or not its stack at all */
+	uint64_t pc = tf->rip;
+	if (pc >= (uint64_t)runtime_asm_start && pc < (uint64_t)runtime_asm_end)
+		return false;           /* gogo, mcall, asyncPreempt itself */
+	return true;
+}
+
+/* preempt_check runs at the end of an interrupt: held is m->locks at the
+ * moment the interrupt came. */
+void preempt_check(struct trapframe *tf, int32_t held)
+{
+	g *gp = getg();
+	m *mp = gp->m;
+	if (!mp || !mp->curg || !mp->curg->preempt || debug.asyncpreemptoff)
+		return;
+	gp = mp->curg;
+	if (!safepoint(getg(), mp, held, tf))
+		return;                 /* releasem/unlock will do it at the section's end */
+	gp->asyncpc = tf->rip;
+	tf->rip = (uint64_t)asyncPreempt;
+}
+
+void preemptintr(struct trapframe *tf)
+{
+	preempt_check(tf, getg()->m->locks);
+}
+
+/* asyncPreempt2 is called by asyncPreempt with the registers saved. */
+void asyncPreempt2(void)
+{
+	g *gp = getg();
+	gp->preempt = false;
+	gp->npreempt++;
+	__atomic_add_fetch(&npreempt_total, 1, __ATOMIC_RELAXED);
+	mcall(gopreempt_m);
+}
+
+void preemptinit(void)
+{
+	xsave_bytes = osxsavesize();
+}

@@ -1,0 +1,206 @@
+/*
+ * time.c - timers, after Go's time.go: each P keeps its timers in a 4-ary
+ * min-heap ordered by when (Go's choice: shallower than a binary heap, and
+ * the four children share a cache line or two), under the P's timerslock.
+ * timer0When is the earliest when, read without the lock by anyone
+ * deciding whether a P's timers need looking at.
+ *
+ * Timers run where Go runs them: in schedule() for the M's own P, in
+ * stealWork() for other Ps, and by the timer sleeper, the one idle M that
+ * halts with its CPU's local APIC timer armed for the earliest timer of
+ * all Ps (Go's netpoll(delay)). A new timer earlier than the sleeper's
+ * deadline wakes it (wakeNetPoller).
+ *
+ * A timer's function runs on g0 with the timerslock released; for
+ * sleep_ns it is goready.
+ */
+#include "runtime.h"
+#include "os.h"
+#include "print.h"
+
+#define HEAP_ARY 4
+
+static void siftup(struct timer **t, int i)
+{
+	struct timer *x = t[i];
+	while (i > 0) {
+		int parent = (i - 1) / HEAP_ARY;
+		if (t[parent]->when <= x->when)
+			break;
+		t[i] = t[parent];
+		t[i]->idx = i;
+		i = parent;
+	}
+	t[i] = x;
+	x->idx = i;
+}
+
+static void siftdown(struct timer **t, int n, int i)
+{
+	struct timer *x = t[i];
+	for (;;) {
+		int c = i * HEAP_ARY + 1, best = -1;
+		for (int k = 0; k < HEAP_ARY && c + k < n; k++)
+			if (best < 0 || t[c + k]->when < t[best]->when)
+				best = c + k;
+		if (best < 0 || t[best]->when >= x->when)
+			break;
+		t[i] = t[best];
+		t[i]->idx = i;
+		i = best;
+	}
+	t[i] = x;
+	x->idx = i;
+}
+
+static void update_timer0(p *pp)
+{
+	__atomic_store_n(&pp->timer0When, pp->ntimers ? pp->timers[0]->when : 0, __ATOMIC_RELEASE);
+}
+
+/* heap_push adds t to pp's heap; pp->timerslock held. */
+static void heap_push(p *pp, struct timer *t)
+{
+	if (pp->ntimers == pp->captimers) {
+		int ncap = pp->captimers ? pp->captimers * 2 : 64;
+		struct timer **nt = malloc(sizeof *nt * (size_t)ncap);
+		if (pp->ntimers)
+			memcpy(nt, pp->timers, sizeof *nt * (size_t)pp->ntimers);
+		free(pp->timers);
+		pp->timers = nt;
+		pp->captimers = ncap;
+	}
+	t->pp = pp;
+	pp->timers[pp->ntimers] = t;
+	siftup(pp->timers, pp->ntimers++);
+	update_timer0(pp);
+}
+
+/* heap_remove takes t out of its P's heap; its timerslock held. */
+static void heap_remove(p *pp, struct timer *t)
+{
+	int i = t->idx, last = --pp->ntimers;
+	if (i != last) {
+		pp->timers[i] = pp->timers[last];
+		pp->timers[i]->idx = i;
+		siftdown(pp->timers, last, i);
+		siftup(pp->timers, i);
+	}
+	t->pp = NULL;
+	t->idx = -1;
+	update_timer0(pp);
+}
+
+/* addtimer puts t (when, f, arg set) on the current P. */
+void addtimer(struct timer *t)
+{
+	m *mp = acquirem();
+	p *pp = mp->p;
+	lock(&pp->timerslock);
+	heap_push(pp, t);
+	unlock(&pp->timerslock);
+	releasem(mp);
+	wakeNetPoller(t->when);
+}
+
+/* deltimer removes t if it has not run; returns whether it removed it. */
+bool deltimer(struct timer *t)
+{
+	for (;;) {
+		p *pp = __atomic_load_n(&t->pp, __ATOMIC_ACQUIRE);
+		if (!pp)
+			return false;
+		lock(&pp->timerslock);
+		if (t->pp == pp) {
+			heap_remove(pp, t);
+			unlock(&pp->timerslock);
+			return true;
+		}
+		unlock(&pp->timerslock);        /* moved meanwhile: look again */
+	}
+}
+
+/*
+ * checkTimers runs pp's timers that are due at now (0: read the clock)
+ * and returns the next when of pp's heap (0: none left). Gos they ready
+ * go onto the calling M's P.
+ */
+int64_t checkTimers(p *pp, int64_t now)
+{
+	int64_t next = __atomic_load_n(&pp->timer0When, __ATOMIC_ACQUIRE);
+	if (next == 0)
+		return 0;
+	if (now == 0)
+		now = nanotime();
+	if (now < next)
+		return next;
+	lock(&pp->timerslock);
+	while (pp->ntimers > 0 && pp->timers[0]->when <= now) {
+		struct timer *t = pp->timers[0];
+		heap_remove(pp, t);
+		unlock(&pp->timerslock);
+		t->f(t->arg);
+		lock(&pp->timerslock);
+	}
+	next = pp->ntimers ? pp->timers[0]->when : 0;
+	unlock(&pp->timerslock);
+	return next;
+}
+
+/* earliestTimer is the first when over all Ps (0: no timers). */
+int64_t earliestTimer(void)
+{
+	int64_t first = 0;
+	for (int32_t i = 0; i < gomaxprocs_; i++) {
+		int64_t w = __atomic_load_n(&allp[i]->timer0When, __ATOMIC_ACQUIRE);
+		if (w && (!first || w < first))
+			first = w;
+	}
+	return first;
+}
+
+/* moveTimers hands a retired P's timers to pp (procresize); the world is stopped. */
+void moveTimers(p *pp, p *from)
+{
+	if (pp == from)
+		throw("moveTimers: to itself");
+	lock(&from->timerslock);
+	lock(&pp->timerslock);
+	while (from->ntimers > 0) {
+		struct timer *t = from->timers[0];
+		heap_remove(from, t);
+		heap_push(pp, t);
+	}
+	unlock(&pp->timerslock);
+	unlock(&from->timerslock);
+}
+
+/* ---- sleep_ns ---- */
+
+static void goroutineReady(void *arg)
+{
+	goready(arg);
+}
+
+/* resetForSleep arms the sleep timer once the goroutine is parked, so the
+ * timer cannot fire (and goready it) before it sleeps. */
+static bool resetForSleep(g *gp, void *arg)
+{
+	(void)gp;
+	addtimer(arg);
+	return true;
+}
+
+void sleep_ns(int64_t ns)
+{
+	if (ns <= 0)
+		return;
+	g *gp = getg();
+	struct timer *t = &gp->sleeptimer;
+	t->when = nanotime() + ns;
+	if (t->when < 0)
+		t->when = INT64_MAX;    /* overflow: forever */
+	t->f = goroutineReady;
+	t->arg = gp;
+	gopark(resetForSleep, t, waitReasonGoroutineSleep);
+}
