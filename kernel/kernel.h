@@ -108,6 +108,8 @@ const char *lapic_timer_mode(void);
 struct cpuinfo {
 	uint32_t apicid;
 	volatile uint32_t online;       /* the CPU runs kernel code */
+	int64_t tsc_skew;               /* its TSC minus the boot CPU's at bring-up, ticks */
+	uint64_t tsc_skew_err;          /* the measurement's uncertainty, ticks */
 };
 extern struct cpuinfo cpus[MAXCPU];
 extern int ncpus;                       /* CPUs known from the MADT, after maxcpus */
@@ -127,7 +129,9 @@ void gdt_init_ap(void);
 void idt_load(void);
 
 /* ---- TSC (tsc.c) ---- */
-uint64_t tsc_calibrate(void);           /* Hz, 0 when no reference clock answered */
+uint64_t tsc_calibrate(const char *force);      /* Hz, 0 when no reference clock answered */
+void tsc_skew_answer(void);             /* on a new CPU: answer the boot CPU's handshake */
+int64_t tsc_skew_measure(uint64_t *err);/* on the boot CPU: the new CPU's TSC minus ours */
 const char *tsc_source(void);
 void tsc_delay_us(uint64_t us);
 

@@ -178,6 +178,7 @@ static void ap_main(void *unused)
 	void (*entry)(void *) = boot.entry;
 	void *arg = boot.arg;
 	__atomic_store_n(&cpus[idx].online, 1, __ATOMIC_RELEASE);
+	tsc_skew_answer();
 	entry(arg);
 	kprintf("fatal error: CPU %d's entry returned\nexit status 2\n", idx);
 	machine_exit(2);
@@ -218,6 +219,11 @@ bool cpu_start(int idx, uint64_t stack_top, void (*entry)(void *), void *arg)
 	for (int ms = 0; ms < 1000 && !__atomic_load_n(&cpus[idx].online, __ATOMIC_ACQUIRE); ms++)
 		tsc_delay_us(1000);
 	bool ok = __atomic_load_n(&cpus[idx].online, __ATOMIC_ACQUIRE);
+	if (ok) {
+		uint64_t err;
+		cpus[idx].tsc_skew = tsc_skew_measure(&err);
+		cpus[idx].tsc_skew_err = err;
+	}
 	spin_unlock_irqrestore(&startlock, fl);
 	if (!ok)
 		kprintf("smp: CPU %d (APIC id %u) did not answer; left out\n", idx, id);

@@ -1,12 +1,17 @@
 /*
  * tsc.c - the time-stamp counter's frequency, and short delays on it.
  *
- * CPUID leaf 15h states the frequency on recent Intel CPUs; otherwise it
- * is measured against PIT channel 2 (1.193182 MHz) over 10 ms, polling
- * its output bit. HPET and the ACPI PM timer come with the timer work.
+ * In order of preference: CPUID leaf 15h (the crystal ratio: exact),
+ * leaf 16h (the nominal base frequency), or a measurement over 10 ms
+ * against the HPET, the ACPI PM timer (3.579545 MHz), or PIT channel 2
+ * (1.193182 MHz). tsc_calibrate(force) can insist on one source (the
+ * command line's clocksource=, used by the tests of each path).
  */
 #include "kernel.h"
 #include "cpu.h"
+#include "acpi.h"
+
+extern struct acpi_info acpi;
 
 static uint64_t hz;
 static const char *source = "none";
@@ -37,13 +42,126 @@ static uint64_t from_pit(void)
 	return (rdtsc() - t0) * 100;
 }
 
-uint64_t tsc_calibrate(void)
+static uint64_t from_cpuid16(void)
 {
-	if ((hz = from_cpuid()) != 0)
-		source = "CPUID leaf 15h";
-	else if ((hz = from_pit()) != 0)
-		source = "PIT";
-	return hz;
+	uint32_t r[4];
+	x86_cpuid(0, 0, r);
+	if (r[0] < 0x16)
+		return 0;
+	x86_cpuid(0x16, 0, r);
+	return (uint64_t)(r[0] & 0xffff) * 1000000;
+}
+
+/* from_hpet: the HPET's main counter, period in femtoseconds. */
+static uint64_t from_hpet(void)
+{
+	if (!acpi.hpet_addr)
+		return 0;
+	volatile uint64_t *h = vm_map_mmio(acpi.hpet_addr, 1024);
+	if (!h)
+		return 0;
+	uint64_t period_fs = h[0] >> 32;        /* capabilities: counter period */
+	if (period_fs == 0 || period_fs > 100000000)
+		return 0;                       /* the spec allows at most 100 ns */
+	h[2] |= 1;                              /* general configuration: enable */
+	uint64_t ticks = 10000000000000ull / period_fs;  /* 10 ms */
+	uint64_t c0 = h[30], t0 = rdtsc();
+	for (uint64_t i = 0; h[30] - c0 < ticks; i++)
+		if (i > 100000000)
+			return 0;               /* a counter that does not count */
+	uint64_t t1 = rdtsc(), c1 = h[30];
+	uint64_t hpet_hz = 1000000000000000ull / period_fs;
+	return (t1 - t0) * hpet_hz / (c1 - c0);
+}
+
+/* from_pmtimer: the ACPI PM timer, 24 or 32 bits at 3.579545 MHz. */
+static uint64_t from_pmtimer(void)
+{
+	uint16_t port = (uint16_t)acpi.pm_timer_port;
+	if (!port)
+		return 0;
+	uint32_t mask = acpi.pm_timer_32bit ? 0xffffffffu : 0xffffffu;
+	uint32_t ticks = 35795;                 /* 10 ms */
+	uint32_t c0 = inl(port) & mask, elapsed = 0;
+	uint64_t t0 = rdtsc();
+	for (uint64_t i = 0; elapsed < ticks; i++) {
+		elapsed = ((inl(port) & mask) - c0) & mask;
+		if (i > 100000000)
+			return 0;
+	}
+	uint64_t t1 = rdtsc();
+	return (t1 - t0) * 3579545ull / elapsed;
+}
+
+static const struct {
+	const char *name;
+	uint64_t (*fn)(void);
+} sources[] = {
+	{"cpuid15", from_cpuid}, {"cpuid16", from_cpuid16}, {"hpet", from_hpet},
+	{"pm", from_pmtimer}, {"pit", from_pit},
+};
+
+static const char *const longnames[] = {
+	"CPUID leaf 15h", "CPUID leaf 16h", "HPET", "ACPI PM timer", "PIT",
+};
+
+static bool streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* tsc_calibrate tries the sources in order, or only force (a name above). */
+uint64_t tsc_calibrate(const char *force)
+{
+	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++) {
+		if (force && !streq(force, sources[i].name))
+			continue;
+		if ((hz = sources[i].fn()) != 0) {
+			source = longnames[i];
+			return hz;
+		}
+	}
+	return 0;
+}
+
+/* tsc_skew measures how far CPU idx's TSC is from this one's: the other
+ * CPU answers a handshake with its TSC; the answer is compared with the
+ * middle of the round trip, best of 8 rounds. Returns the skew in TSC
+ * ticks and the uncertainty (half the shortest round trip) in *err. */
+static volatile uint64_t skew_ping, skew_pong;
+
+void tsc_skew_answer(void)
+{
+	for (int r = 1; r <= 8; r++) {
+		while (__atomic_load_n(&skew_ping, __ATOMIC_ACQUIRE) != (uint64_t)r)
+			cpu_relax();
+		__atomic_store_n(&skew_pong, rdtsc(), __ATOMIC_RELEASE);
+		__atomic_store_n(&skew_ping, 0, __ATOMIC_RELEASE);
+	}
+}
+
+int64_t tsc_skew_measure(uint64_t *err)
+{
+	int64_t best = 0;
+	uint64_t bestrtt = ~0ull;
+	for (int r = 1; r <= 8; r++) {
+		uint64_t t0 = rdtsc();
+		__atomic_store_n(&skew_ping, (uint64_t)r, __ATOMIC_RELEASE);
+		for (uint64_t i = 0; __atomic_load_n(&skew_ping, __ATOMIC_ACQUIRE) != 0; i++)
+			if (i > 1000000000) {
+				*err = ~0ull;
+				return 0;
+			}
+		uint64_t t1 = rdtsc(), theirs = skew_pong;
+		if (t1 - t0 < bestrtt) {
+			bestrtt = t1 - t0;
+			best = (int64_t)(theirs - (t0 + (t1 - t0) / 2));
+		}
+	}
+	*err = bestrtt / 2;
+	return best;
 }
 
 const char *tsc_source(void) { return source; }

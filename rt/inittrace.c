@@ -46,6 +46,7 @@ void inittrace_decide(void)
 	for (int i = 0; i < nmarks; i++) {
 		printmark(marks[i].step, marks[i].tsc);
 		if (strcmp(marks[i].step, "osinit") == 0)
-			printf("     osinit: %d CPU, TSC %lu.%03lu MHz\n", ncpu, tsc_hz / 1000000, tsc_hz / 1000 % 1000);
+			printf("     osinit: %d CPUs, TSC %lu.%03lu MHz (calibrated by %s), %s APIC timer\n",
+			       ncpu, tsc_hz / 1000000, tsc_hz / 1000 % 1000, osclocksource(), ostimermode());
 	}
 }

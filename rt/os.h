@@ -48,6 +48,8 @@ void osenableintr(void);
 void ostimer_rearm(struct m *mp);       /* this CPU's timer: min(idle deadline, sysmon) */
 void ospreempt(int cpu);                /* PREEMPT_VECTOR IPI */
 const char *ostimermode(void);
+const char *osclocksource(void);
+void checktscskew(void);
 uint32_t osxsavesize(void);             /* bytes of XSAVE state, 0: FXSAVE only */
 extern int64_t sysmon_next;
 

@@ -59,7 +59,12 @@ void osinit(void)
 	smp_init((int)getenv_int("maxcpus", 0, 0, MAXCPU));    /* ACPI MADT, this CPU's APIC */
 	ncpu = ncpus;                   /* newm may find some do not answer */
 	physPageSize = 4096;
-	tsc_hz = tsc_calibrate();
+	const char *force = gogetenv("clocksource");
+	tsc_hz = tsc_calibrate(force);
+	if (!tsc_hz && force) {
+		printf("warning: clocksource=%s is not available here; using the default\n", force);
+		tsc_hz = tsc_calibrate(NULL);
+	}
 	if (tsc_hz == 0) {
 		printf("runtime: cannot calibrate the TSC; assuming 1 GHz\n");
 		tsc_hz = 1000000000;
@@ -189,6 +194,21 @@ void oswakeup(int cpu)
 void osenableintr(void)
 {
 	__asm__ volatile("sti" ::: "memory");
+}
+
+const char *osclocksource(void) { return tsc_source(); }
+
+/* checktscskew reports CPUs whose TSC is off the boot CPU's by more than a
+ * few microseconds beyond what the measurement can tell. */
+void checktscskew(void)
+{
+	for (int i = 1; i < ncpu; i++) {
+		int64_t skew = cpus[i].tsc_skew;
+		uint64_t abs = skew < 0 ? (uint64_t)-skew : (uint64_t)skew;
+		if (abs > cpus[i].tsc_skew_err + tsc_hz / 200000)        /* 5 us */
+			printf("runtime: CPU %d's TSC is %ld ns off the boot CPU's (+-%ld ns); nanotime may go backward across CPUs\n",
+			       i, ticks_to_ns(abs) * (skew < 0 ? -1 : 1), ticks_to_ns(cpus[i].tsc_skew_err));
+	}
 }
 
 void exitmachine(int code)

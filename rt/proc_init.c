@@ -48,6 +48,7 @@ void schedinit(void)
 	procresize_boot((int32_t)procs);
 	inittrace_mark("startms");
 	startms();                      /* the other CPUs, parked until there is work */
+	checktscskew();
 	sysmon_start();                 /* CPU 0's timer; interrupts come on in mstart */
 }
 

@@ -177,6 +177,7 @@ struct p {
 	struct timer **timers;  /* 4-ary heap by when; timerslock */
 	int32_t ntimers, captimers;
 	int64_t timer0When;     /* earliest when, 0 if none; atomic */
+	uint32_t timersrunning; /* an M is running this P's timers; atomic */
 };
 
 struct schedt {

@@ -134,6 +134,10 @@ int64_t checkTimers(p *pp, int64_t now)
 		now = nanotime();
 	if (now < next)
 		return next;
+	/* one M at a time runs a P's timers (its owner, or a thief in
+	 * stealWork), so they fire in the order of their deadlines */
+	if (__atomic_exchange_n(&pp->timersrunning, 1, __ATOMIC_ACQUIRE))
+		return next;
 	lock(&pp->timerslock);
 	while (pp->ntimers > 0 && pp->timers[0]->when <= now) {
 		struct timer *t = pp->timers[0];
@@ -144,6 +148,7 @@ int64_t checkTimers(p *pp, int64_t now)
 	}
 	next = pp->ntimers ? pp->timers[0]->when : 0;
 	unlock(&pp->timerslock);
+	__atomic_store_n(&pp->timersrunning, 0, __ATOMIC_RELEASE);
 	return next;
 }
 
