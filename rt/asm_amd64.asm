@@ -22,6 +22,7 @@ global asyncPreempt:function, runtime_asm_start, runtime_asm_end
 section .text
 
 runtime_asm_start:			; preempt.c: no asynchronous preemption in here
+	int3				; a byte of its own, so no function shares its address
 
 ; void _rt0_amd64(uint64_t bootinfo_phys): common amd64 start, as Go's;
 ; the argument stays in rdi for rt0_go.
@@ -216,6 +217,7 @@ asyncPreempt:
 	ret
 
 runtime_asm_end:
+	int3
 
 section .rodata
 name_rt0_go:	db	"rt0_go", 0

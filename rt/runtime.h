@@ -44,7 +44,7 @@ m *newm_sysmon(void);
 void noteclear(struct note *n);
 void notewakeup(struct note *n, m *mp);
 void notesleep(struct note *n);
-void sysmon(void);
+void sysmon(int64_t now);
 void schedtrace(bool detailed);
 extern m *sysmonm;
 

@@ -86,7 +86,8 @@ static bool wakeidle(int64_t now)
 	return wakep_nolock_wait();
 }
 
-static void sysmon_round(int64_t now)
+/* sysmon is one round of Go's sysmon loop (its sleeps are the timer's). */
+void sysmon(int64_t now)
 {
 	int did = retake(now) + wakeidle(now);
 	if (debug.schedtrace > 0 && now - lastschedtrace >= (int64_t)debug.schedtrace * 1000000) {
@@ -113,7 +114,7 @@ void timerintr(struct trapframe *tf)
 	mp->locks++;            /* nothing in here may reschedule */
 	int64_t now = nanotime();
 	if (mp->cpu == 0 && sysmon_next && now >= sysmon_next) {
-		sysmon_round(now);
+		sysmon(now);
 		sysmon_next = nanotime() + delay;
 	}
 	ostimer_rearm(mp);
