@@ -34,15 +34,19 @@ static __attribute__((noinline)) void panic_a(int v) { panic_b(v + 1); }
 static void do_panic(void) { panic_a(40); }
 KTEST_SCENARIO(panic, do_panic);
 
+static g *volatile parkedg;
 static void parked(void *arg)
 {
 	(void)arg;
+	parkedg = getg();
 	gopark(NULL, NULL, waitReasonChanReceive);
 }
 static void do_throw(void)
 {
 	go(parked, NULL);
-	gosched();
+	/* on another CPU it may take a moment to get parked */
+	while (!parkedg || readgstatus(parkedg) != _Gwaiting)
+		gosched();
 	throw("test throw");
 }
 KTEST_SCENARIO(throw, do_throw);
