@@ -95,6 +95,10 @@ typedef struct {
 void read_memstats(memstats_t *ms);
 
 /* ---- console and failure ---- */
+/* console_read blocks until the serial console (COM1) has received at
+ * least one byte, then returns up to n bytes (no line editing, no echo).
+ * One goroutine at a time may read. */
+int console_read(char *buf, int n);
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int vprintf(const char *fmt, va_list ap);

@@ -12,6 +12,9 @@
 void serial_init(void);
 void serial_putc(char c);
 int  serial_getc_nowait(void);          /* -1 when nothing is waiting */
+#include <stdbool.h>
+bool serial_enable_rx(void (*hook)(void));     /* receive interrupt; hook runs in it */
+size_t serial_read(char *buf, size_t n);       /* received bytes, 0 if none */
 
 /* fbcons.c: text console drawn with a bitmap font, scrolls at the bottom.
  * base is the framebuffer's virtual address (through the direct map);

@@ -82,6 +82,7 @@ void *vm_map_mmio(uint64_t pa, size_t len);     /* uncached, RW, NX */
 uint64_t vm_pagetable_pages(void);
 
 /* ---- interrupts (trap.c, lapic.c) ---- */
+#define CONSOLE_VECTOR  0xe0            /* COM1 receive (ISA IRQ 4 through the I/O APIC) */
 #define TIMER_VECTOR    0xef            /* this CPU's local APIC timer */
 #define WAKE_VECTOR     0xf0            /* IPI: leave hlt (the handler only acknowledges) */
 #define TLB_VECTOR      0xf1            /* IPI: flush this CPU's TLB (tlb_shootdown) */
@@ -102,6 +103,8 @@ void lapic_ipi_startup(uint32_t apicid, uint8_t page);
 void lapic_timer_init(uint64_t tsc_hz);
 void lapic_timer_arm(uint64_t deadline_tsc);    /* 0: disarm */
 const char *lapic_timer_mode(void);
+
+bool ioapic_route_isa(uint8_t irq, uint8_t vector, uint32_t dest_apicid);
 
 /* ---- CPUs (smp.c) ---- */
 #define MAXCPU 256

@@ -50,6 +50,8 @@ void ospreempt(int cpu);                /* PREEMPT_VECTOR IPI */
 const char *ostimermode(void);
 const char *osclocksource(void);
 void checktscskew(void);
+bool osconsole_enable(void (*hook)(void));
+size_t osconsole_read(char *buf, size_t n);
 uint32_t osxsavesize(void);             /* bytes of XSAVE state, 0: FXSAVE only */
 extern int64_t sysmon_next;
 

@@ -198,6 +198,9 @@ void osenableintr(void)
 
 const char *osclocksource(void) { return tsc_source(); }
 
+bool osconsole_enable(void (*hook)(void)) { return serial_enable_rx(hook); }
+size_t osconsole_read(char *buf, size_t n) { return serial_read(buf, n); }
+
 /* checktscskew reports CPUs whose TSC is off the boot CPU's by more than a
  * few microseconds beyond what the measurement can tell. */
 void checktscskew(void)

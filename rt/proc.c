@@ -740,6 +740,7 @@ top:;
 		goto top;
 	}
 	checkTimers(pp, 0);
+	consolepoll();
 	if ((gp = runqget(pp)) != NULL)
 		return gp;
 	if (__atomic_load_n(&sched.runqsize, __ATOMIC_ACQUIRE) != 0) {
@@ -857,6 +858,7 @@ _Noreturn void schedule(void)
 top:;
 	p *pp = mp->p;
 	g *gp = NULL;
+	consolepoll();                  /* a reader waiting for input that came */
 	if (__atomic_load_n(&sched.gcwaiting, __ATOMIC_ACQUIRE)) {
 		gcstopm();
 		goto top;

@@ -139,8 +139,8 @@ void checkdead(void)
 	forEachG(countg, &c);
 	if (c.run > 0)
 		return;         /* an M is about to take it */
-	if (earliestTimer() != 0)
-		return;         /* a timer will wake someone */
+	if (earliestTimer() != 0 || console_waiting())
+		return;         /* a timer or console input will wake someone */
 	unlock(&sched.lock);    /* throw prints goroutines; nothing else may run now */
 	if (mainExited && c.wait == 0)
 		throw("no goroutines (main called runtime.Goexit) - deadlock!");

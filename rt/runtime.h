@@ -86,6 +86,10 @@ void preemptintr(struct trapframe *tf);
 void preempt_check(struct trapframe *tf, int32_t held);
 bool wakep_nolock_wait(void);
 void preemptinit(void);
+
+/* console.c */
+void consolepoll(void);
+bool console_waiting(void);
 void gopreempt_m(g *gp);
 extern uint64_t npreempt_total;
 

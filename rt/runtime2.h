@@ -88,6 +88,7 @@ enum {
 	waitReasonSyncWaitGroupWait,
 	waitReasonSemacquire,
 	waitReasonGCSweepWait,
+	waitReasonIOWait,
 };
 
 struct g {

@@ -78,7 +78,8 @@ static int retake(int64_t now)
 static bool wakeidle(int64_t now)
 {
 	int64_t t = earliestTimer();
-	bool need = __atomic_load_n(&sched.runqsize, __ATOMIC_ACQUIRE) > 0 || (t && t <= now);
+	bool need = __atomic_load_n(&sched.runqsize, __ATOMIC_ACQUIRE) > 0 || (t && t <= now) ||
+	            console_waiting();  /* its wake-up from the interrupt may have missed */
 	if (!need || __atomic_load_n(&sched.npidle, __ATOMIC_ACQUIRE) == 0 ||
 	    __atomic_load_n(&sched.nmspinning, __ATOMIC_ACQUIRE) > 0 ||
 	    __atomic_load_n(&sched.polling, __ATOMIC_ACQUIRE))

@@ -32,6 +32,7 @@ static const char *const waitreasons[] = {
 	[waitReasonSyncWaitGroupWait] = "sync.WaitGroup.Wait",
 	[waitReasonSemacquire] = "semacquire",
 	[waitReasonGCSweepWait] = "GC sweep wait",
+	[waitReasonIOWait] = "IO wait",
 };
 
 const char *gstatusname(g *gp)

@@ -318,6 +318,15 @@ CASES = [
                     r"idlethreads=\d+ runqueue=\d+ \[\d+ \d+ \d+ \d+\]$"],
     },
     {
+        # console input: typed into COM1 by the harness, read back through
+        # the receive interrupt and console_read
+        "name": "console-echo",
+        "cmdline": "test=echo",
+        "smp": 2,
+        "type": [r"^echo: ready$", "hello from the harness\r"],
+        "require_order": [r"^echo: ready$", r"^echo: hello from the harness$", r"^exit status 0$"],
+    },
+    {
         "name": "ktap-mem",
         "cmdline": "test=mem",
         "ktap": True,

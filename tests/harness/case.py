@@ -33,6 +33,7 @@ class Case:
     forbid: tuple = ()              # regexes that must not match
     ktap: bool = False              # parse KTAP; each subtest is a result
     corrupt_kernel: str = None      # damage KERNEL.ELF first: tools/qemu.py CORRUPTIONS
+    type: tuple = ()                # (regex, text): once regex shows, type text into the serial console
 
     @classmethod
     def from_dict(cls, d):
@@ -47,7 +48,7 @@ class Case:
         if unknown:
             raise ValueError(f"case {name}: unknown field(s) {', '.join(unknown)}")
         values = dict(d)
-        for key in ("qemu_args", "require", "require_order", "forbid"):
+        for key in ("qemu_args", "require", "require_order", "forbid", "type"):
             if key in values:
                 values[key] = _string_tuple(name, key, values[key])
         case = cls(**values)

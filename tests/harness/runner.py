@@ -62,11 +62,11 @@ class Runner:
         try:
             with qemu.Instance(case.qemu_config(self.build_dir), case.cmdline,
                                tmp_root=self.tmp_root, corrupt=case.corrupt_kernel) as inst:
-                return self._run_qemu(case.name, inst, timeout)
+                return self._run_qemu(case.name, inst, timeout, case.type)
         except qemu.SetupError as e:
             return Outcome(setup_error=f"setup: {e}", timeout=timeout)
 
-    def _run_qemu(self, name, inst, timeout):
+    def _run_qemu(self, name, inst, timeout, typing=()):
         serial_path = os.path.join(inst.dir, "serial.out")
         stderr_path = os.path.join(inst.dir, "qemu.err")
         outcome = Outcome(timeout=timeout)
@@ -76,7 +76,7 @@ class Runner:
                 return Outcome(setup_error="interrupted", timeout=timeout)
             t0 = time.monotonic()
             try:
-                self._wait(proc, serial_path, t0 + timeout, outcome)
+                self._wait(proc, serial_path, t0 + timeout, outcome, typing)
             finally:
                 outcome.duration = time.monotonic() - t0
                 with self._lock:
@@ -89,10 +89,12 @@ class Runner:
         outcome.console = qemu.clean_console(raw.decode("utf-8", "replace"))
         return outcome
 
-    def _wait(self, proc, serial_path, deadline, outcome):
+    def _wait(self, proc, serial_path, deadline, outcome, typing=()):
         """Wait for QEMU to end; kill it at `deadline` (a hang) or as soon
-        as the EFI shell shows up (nothing booted)."""
+        as the EFI shell shows up (nothing booted). typing: (regex, text):
+        type text into the serial console once regex shows up."""
         tail = ""
+        pending = list(typing)
         with open(serial_path, "rb") as serial:
             while True:
                 left = deadline - time.monotonic()
@@ -102,6 +104,13 @@ class Runner:
                 except subprocess.TimeoutExpired:
                     pass
                 tail = (tail + serial.read().decode("utf-8", "replace"))[-4096:]
+                if pending and re.search(pending[0], qemu.clean_console(tail), re.M):
+                    try:
+                        proc.stdin.write(pending[1].encode())
+                        proc.stdin.flush()
+                    except (OSError, AttributeError):
+                        pass
+                    pending = []
                 if EFI_SHELL_RE.search(qemu.clean_console(tail)):
                     outcome.efi_shell = True
                 elif left <= 0:
@@ -118,7 +127,7 @@ class Runner:
             if self._stopped:
                 return None
             try:
-                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
                                         stdout=out, stderr=err)
             except FileNotFoundError:
                 raise qemu.SetupError(f"{argv[0]}: not installed") from None

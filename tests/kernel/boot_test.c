@@ -254,6 +254,7 @@ static void one_p(void (*fn)(void))
 	gomaxprocs(procs);
 }
 static void test_g_reuse_1p(void) { one_p(test_g_reuse); }
+static void test_goroutines_run_1p(void) { one_p(test_goroutines_run); }
 static void test_runnext_1p(void) { one_p(test_runnext); }
 
 static const struct ktest_case boot_cases[] = {
@@ -266,7 +267,7 @@ static const struct ktest_case boot_cases[] = {
 	{test_check, "check"},
 	{test_rt_init, "rt_init"},
 	{test_main_goid, "main_goid"},
-	{test_goroutines_run, "goroutines_run"},
+	{test_goroutines_run_1p, "goroutines_run"},
 	{test_runq_overflow, "runq_overflow"},
 	{test_g_reuse_1p, "g_reuse"},
 	{test_numgoroutine, "numgoroutine"},

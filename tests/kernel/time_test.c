@@ -355,3 +355,23 @@ static void sleep10(void)
 	printf("sleep10: done\n");
 }
 KTEST_MAIN(sleep10, sleep10);
+
+/* echo: the harness types a line into COM1 once "echo: ready" shows;
+ * it comes back, read with console_read (the reader parked meanwhile) */
+static void echo(void)
+{
+	char line[128];
+	int n = 0;
+	printf("echo: ready\n");
+	while (n < (int)sizeof line - 1) {
+		int k = console_read(line + n, (int)sizeof line - 1 - n);
+		n += k;
+		if (line[n - 1] == '\n' || line[n - 1] == '\r')
+			break;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	line[n] = 0;
+	printf("echo: %s\n", line);
+}
+KTEST_MAIN(echo, echo);
