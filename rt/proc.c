@@ -934,7 +934,9 @@ void goready(g *gp)
 	wakep();
 }
 
-void gosched_m(g *gp)
+/* goschedImpl: the goroutine goes to the global queue, so a yield or a
+ * preemption gives every P a chance at it (Go's goschedImpl). */
+static void goschedImpl(g *gp)
 {
 	casgstatus(gp, _Grunning, _Grunnable);
 	dropg();
@@ -944,16 +946,8 @@ void gosched_m(g *gp)
 	schedule();
 }
 
-/* gopreempt_m: a preempted goroutine goes to the global queue, as Go's. */
-void gopreempt_m(g *gp)
-{
-	casgstatus(gp, _Grunning, _Grunnable);
-	dropg();
-	lock(&sched.lock);
-	globrunqput(gp);
-	unlock(&sched.lock);
-	schedule();
-}
+void gosched_m(g *gp) { goschedImpl(gp); }
+void gopreempt_m(g *gp) { goschedImpl(gp); }
 
 /* goexit0 finishes the current G on g0 and keeps it for reuse. */
 static void goexit0(g *gp)
