@@ -177,6 +177,9 @@ test-host: | deps
 	@echo "  HOSTCC  tests/host/buddy_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -Iinclude -o $(BUILD)/host/buddy_test tests/host/buddy_test.c kernel/buddy.c
 	$(Q)$(BUILD)/host/buddy_test
+	@echo "  HOSTCC  tests/host/timemath_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/timemath_test tests/host/timemath_test.c
+	$(Q)$(BUILD)/host/timemath_test
 	@echo "  HOSTCC  tests/host/acpi_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/acpi_test tests/host/acpi_test.c kernel/acpi.c
 	$(Q)$(BUILD)/host/acpi_test

@@ -9,6 +9,7 @@
  */
 #include "kernel.h"
 #include "cpu.h"
+#include "timemath.h"
 
 #define MSR_APIC_BASE   0x1b
 #define APIC_BASE_EN    (1ull << 11)
@@ -161,7 +162,7 @@ void lapic_timer_init(uint64_t tsc_hz)
 	uint64_t counted = 0xffffffffu - left;
 	if (counted == 0)
 		counted = 1;            /* a timer that did not count: guess, slowly */
-	timer_per_tsc32 = (counted << 32) / (t1 - t0);
+	timer_per_tsc32 = rate32(counted, t1 - t0);
 }
 
 const char *lapic_timer_mode(void) { return tscdeadline ? "TSC-deadline" : "one-shot"; }
@@ -172,19 +173,14 @@ void lapic_timer_arm(uint64_t deadline)
 {
 	if (tscdeadline) {
 		wr(LAPIC_LVT_TIMER, LVT_TSCDEADLINE | TIMER_VECTOR);
-		wrmsr(MSR_TSC_DEADLINE, deadline);      /* 0 disarms */
+		wrmsr(MSR_TSC_DEADLINE, deadline ? tscdeadline_value(deadline) : 0);   /* 0 disarms */
 		return;
 	}
 	if (deadline == 0) {
 		wr(LAPIC_TIMER_INIT, 0);
 		return;
 	}
-	uint64_t now = rdtsc(), ticks = 1;
-	if (deadline > now)
-		ticks = (uint64_t)(((unsigned __int128)(deadline - now) * timer_per_tsc32) >> 32) + 1;
-	if (ticks > 0xffffffffu)
-		ticks = 0xffffffffu;            /* far away: interrupt early, re-arm then */
 	wr(LAPIC_TIMER_DIV, 0x3);
 	wr(LAPIC_LVT_TIMER, LVT_ONESHOT | TIMER_VECTOR);
-	wr(LAPIC_TIMER_INIT, (uint32_t)ticks);
+	wr(LAPIC_TIMER_INIT, oneshot_count(deadline, rdtsc(), timer_per_tsc32));
 }
