@@ -946,6 +946,22 @@ static void goschedImpl(g *gp)
 	schedule();
 }
 
+/* goyield_m: like gosched, but to the local queue's tail, behind the G
+ * just readied into runnext (Go's goyield, for a semaphore hand-off). */
+static void goyield_m(g *gp)
+{
+	p *pp = getg()->m->p;
+	casgstatus(gp, _Grunning, _Grunnable);
+	dropg();
+	runqput(pp, gp, false);
+	schedule();
+}
+
+void goyield(void)
+{
+	mcall(goyield_m);
+}
+
 void gosched_m(g *gp) { goschedImpl(gp); }
 void gopreempt_m(g *gp) { goschedImpl(gp); }
 

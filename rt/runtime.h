@@ -66,10 +66,15 @@ void osidle_until(uint32_t *key, int64_t when);
 void gopark(bool (*unlockf)(g *gp, void *lock), void *lock, uint32_t reason);
 g *newproc_system(gofunc fn, void *arg);
 void goready(g *gp);
+void goyield(void);
 void goexit1(void);
 void checkdead(void);
 void forEachG(void (*fn)(g *gp, void *arg), void *arg);
 int32_t allgcount(void);
+
+/* sema.c */
+void semacquire1(uint32_t *addr, bool lifo, uint32_t reason);
+void semrelease1(uint32_t *addr, bool handoff);
 
 /* time.c */
 void addtimer(struct timer *t);

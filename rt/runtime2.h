@@ -91,6 +91,26 @@ enum {
 	waitReasonIOWait,
 };
 
+struct hchan;
+
+/*
+ * sudog: a g in a wait list (Go's sudog): on a channel's sendq/recvq or a
+ * semaphore's queue. A goroutine blocked in chan_send/chan_recv or on a
+ * semaphore keeps its sudog in its own frame (stacks never move here), so
+ * blocking allocates nothing; select takes its sudogs from a per-P cache.
+ */
+struct sudog {
+	g *g;
+	struct sudog *next, *prev;  /* wait queue links */
+	void *elem;                 /* data element (may point into g's stack) */
+	struct sudog *waitlink;     /* g->waiting list (select), or sema queue */
+	struct sudog *waittail;     /* sema: tail of this address's queue */
+	struct hchan *c;            /* channel waited on */
+	uint32_t ticket;            /* sema: 1 = the semaphore was handed off */
+	bool isSelect;              /* g is in a select: g->selectDone decides the race */
+	bool success;               /* channel: woken by a value (true) or by close (false) */
+};
+
 struct g {
 	struct stack stack;     /*  0: the stack this g runs on */
 	uintptr_t stackguard0;  /* 16: lowest usable address, checked by the page-fault path */
@@ -111,6 +131,9 @@ struct g {
 	struct timer sleeptimer;/* sleep_ns's timer */
 	uintptr_t asyncpc;      /* where an async preemption interrupted it */
 	uint64_t npreempt;      /* times it was preempted asynchronously */
+	void *param;            /* passed by the waker: the sudog that fired (select) */
+	struct sudog *waiting;  /* select's sudogs, in lock order */
+	uint32_t selectDone;    /* a case of this g's select has fired; atomic */
 };
 
 struct m {
@@ -144,6 +167,7 @@ enum { _Pidle = 0, _Prunning = 1, _Psyscall = 2, _Pgcstop = 3, _Pdead = 4 };
 
 #define RUNQ_SIZE 256
 #define STACK_CACHE 32
+#define SUDOG_CACHE 64
 
 struct mcache;
 
@@ -173,6 +197,9 @@ struct p {
 	int32_t nstackcache;
 
 	struct mcache *mcache;  /* small-object allocation cache; owner only */
+
+	struct sudog *sudogcache[SUDOG_CACHE];  /* free sudogs for select; owner only */
+	int32_t nsudogcache;
 
 	struct mutex timerslock;/* guards the timer heap */
 	struct timer **timers;  /* 4-ary heap by when; timerslock */
