@@ -78,6 +78,7 @@ void vm_switch(void);
 void vm_map_page(uint64_t va, uint64_t pa);     /* RW, NX */
 uint64_t vm_unmap_page(uint64_t va);            /* returns the page's physical address, 0 if none */
 bool vm_mapped(uint64_t va);
+void vm_prepare_tables(uint64_t va, uint64_t len);
 void *vm_map_mmio(uint64_t pa, size_t len);     /* uncached, RW, NX */
 uint64_t vm_pagetable_pages(void);
 

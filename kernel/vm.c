@@ -125,6 +125,17 @@ void vm_map_page(uint64_t va, uint64_t pa)
 	spin_unlock_irqrestore(&vmlock, fl);
 }
 
+/* vm_prepare_tables builds the page-table levels above the last one for
+ * [va, va + len): mapping a page there later allocates at most its
+ * last-level table. */
+void vm_prepare_tables(uint64_t va, uint64_t len)
+{
+	uint64_t fl = spin_lock_irqsave(&vmlock);
+	for (uint64_t off = 0; off < len; off += 1ull << 21)
+		walk(va + off, true, true);
+	spin_unlock_irqrestore(&vmlock, fl);
+}
+
 /* vm_unmap_page removes va's page and returns its physical address (0 if
  * it was not mapped). Only this CPU's TLB is flushed: the callers unmap
  * memory no other CPU is using. */

@@ -8,6 +8,7 @@
  *   sysUnused   give a range's pages back to the page allocator; the
  *               range stays reserved and may be sysMap'ed again
  *   sysAlloc    sysReserve + sysMap
+ *   sysMapTables  build a reserved range's upper page-table levels now
  *
  * Reservations are never returned: the region (32 TiB) is far larger
  * than any machine's memory, so the stack slots and the heap arena simply
@@ -80,6 +81,11 @@ size_t sysUnused(void *v, size_t n)
 	if (nb)
 		freebatch(batch, nb);
 	return freed + nb;
+}
+
+void sysMapTables(void *v, size_t n)
+{
+	vm_prepare_tables((uint64_t)v, n);
 }
 
 void *sysAlloc(size_t n)

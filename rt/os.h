@@ -31,6 +31,7 @@ void *sysReserve(size_t n);
 bool sysMap(void *v, size_t n);
 size_t sysUnused(void *v, size_t n);    /* pages given back */
 void *sysAlloc(size_t n);
+void sysMapTables(void *v, size_t n);
 bool sysMapped(void *v);
 uint64_t physPagesFree(void);
 uint64_t physPagesTotal(void);

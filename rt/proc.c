@@ -133,24 +133,23 @@ int32_t allgcount(void)
 	return allglen;
 }
 
-static void gsetstack(g *gp, struct stack st)
-{
-	gp->stack = st;
-	gp->stackguard0 = st.lo + 1024;
-	gp->stackmapped = st.hi - 4096;     /* stackalloc backs the top page */
-}
-
-/* malg allocates a new G with a stack. */
+/* malg allocates a new G: a stack slot with the g at the top of its top
+ * page (see stack.c), so a goroutine costs one page. */
 static g *malg(void)
 {
-	g *gp = malloc(sizeof *gp);
-	gsetstack(gp, stackalloc());
+	struct stack st = stackalloc();
+	g *gp = (g *)((st.hi - sizeof(g)) & ~(uintptr_t)63);
+	memset(gp, 0, sizeof *gp);
+	st.hi = (uintptr_t)gp;
+	gp->stack = st;
+	gp->stackguard0 = st.lo + 1024;
+	gp->stackmapped = (st.hi - 1) & ~(uintptr_t)4095;   /* stackalloc backed the top page */
 	return gp;
 }
 
-/* gfput keeps a dead G (with its stack) on pp's free list; above 64 it
- * moves a batch to the global list, without their stacks (they go to the
- * stack caches), so idle goroutines do not pin stack pages. */
+/* gfput keeps a dead G on pp's free list; above 64 it moves a batch to
+ * the global list, their stacks trimmed to the top page first, so idle
+ * goroutines do not pin more than that. */
 static void gfput(p *pp, g *gp)
 {
 	if (readgstatus(gp) != _Gdead)
@@ -163,10 +162,7 @@ static void gfput(p *pp, g *gp)
 	while (pp->gfreecnt >= 32) {
 		g *d = gqueue_pop(&pp->gfree);
 		pp->gfreecnt--;
-		if (d->stack.lo) {      /* Gs refilled from the global list have none */
-			stackfree(d->stack, d->stackmapped);
-			d->stack = (struct stack){0};
-		}
+		stacktrim(d);
 		gqueue_push(&batch, d);
 	}
 	lock(&sched.gflock);
@@ -177,8 +173,7 @@ static void gfput(p *pp, g *gp)
 	unlock(&sched.gflock);
 }
 
-/* gfget takes a dead G from pp's list, refilling from the global list;
- * a G without a stack gets one. */
+/* gfget takes a dead G from pp's list, refilling from the global list. */
 static g *gfget(p *pp)
 {
 	if (!pp->gfree.head && sched.gfree.head) {
@@ -194,10 +189,7 @@ static g *gfget(p *pp)
 	if (!gp)
 		return NULL;
 	pp->gfreecnt--;
-	if (gp->stack.lo == 0)
-		gsetstack(gp, stackalloc());
-	else
-		stackreuse(gp);
+	stacktrim(gp);
 	return gp;
 }
 
@@ -617,7 +609,6 @@ static void procdestroy(p *pp)
 	pp->gfreecnt = 0;
 	unlock(&sched.gflock);
 	moveTimers(allp[0], pp);        /* P 0 always survives a resize */
-	stackcache_flush(pp);
 	freemcache(pp->mcache);
 	pp->mcache = NULL;
 	pp->status = _Pdead;

@@ -166,7 +166,6 @@ struct gqueue {
 enum { _Pidle = 0, _Prunning = 1, _Psyscall = 2, _Pgcstop = 3, _Pdead = 4 };
 
 #define RUNQ_SIZE 256
-#define STACK_CACHE 32
 #define SUDOG_CACHE 64
 
 struct mcache;
@@ -193,8 +192,6 @@ struct p {
 	uint64_t goidcache;     /* next goid to hand out from this P's batch; owner only */
 	uint64_t goidcacheend;
 
-	void *stackcache[STACK_CACHE];  /* free stacks (stack.c's struct freestack); owner only */
-	int32_t nstackcache;
 
 	struct mcache *mcache;  /* small-object allocation cache; owner only */
 

@@ -41,7 +41,8 @@ static _Noreturn void sigpanic(g *gp, struct trapframe *tf)
 static _Noreturn void stackoverflow(g *gp, struct trapframe *tf)
 {
 	gp->m->dying = true;
-	printf("runtime: goroutine stack exceeds %lu-byte limit\n", (unsigned long)(gp->stack.hi - gp->stack.lo));
+	uintptr_t limit = gp == gp->m->g0 ? gp->stack.hi - gp->stack.lo : stackmaxbytes();
+	printf("runtime: goroutine stack exceeds %lu-byte limit\n", (unsigned long)limit);
 	printf("runtime: sp=0x%lx stack=[0x%lx, 0x%lx]\n", tf->rsp, gp->stack.lo, gp->stack.hi);
 	printf("fatal error: stack overflow\n\n");
 	if (gp == gp->m->g0)

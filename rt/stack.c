@@ -1,26 +1,27 @@
 /*
- * stack.c - goroutine stacks (Go's stackinit/stackalloc/stackfree).
+ * stack.c - goroutine stacks (Go's stackinit/stackalloc).
  *
  * Go copies a goroutine's stack to a bigger one when it runs out; C cannot
  * move a stack (pointers into it are everywhere), so here each goroutine
  * owns a fixed slot of address space, stackmax bytes (command line
- * stackmax=, default 256 KiB) with an unmapped guard page below, and the
- * slot is backed one page at a time:
+ * stackmax=, default 256 KiB), and the slot is backed one page at a time:
  *
  *   slot:  [guard page][ ...... unmapped until touched ...... ][top page]
- *          ^ lo - 4096  ^ stack.lo                   stack.hi ^
+ *                      ^ stack.lo                     stack.hi ^ g
  *
- * Only the top page is backed at first, so a goroutine costs one page.
- * When the goroutine touches the page below its lowest backed one, the
- * page fault comes here (stack_fault) and a zeroed page is mapped; the
- * faulting instruction then runs again. Touching the guard page is a stack
+ * The goroutine's g sits at the top of its own top page, above the
+ * stack, so a goroutine costs exactly one page until it needs more, plus
+ * its share of a page table (8 slots per table at 256 KiB). When the
+ * goroutine touches the page below its lowest backed one, the page fault
+ * comes here (stack_fault) and a zeroed page is mapped; the faulting
+ * instruction then runs again. Touching the guard page is a stack
  * overflow: Go's "goroutine stack exceeds" message and a fatal error,
  * never silent corruption.
  *
- * Freed stacks (dead Gs moving to the global free list, see proc.c) go to
- * a per-P cache of 32, then to a global list. A stack taken for reuse
- * gives back every page but the top one first, so one deep recursion does
- * not pin memory forever.
+ * A g and its slot stay together for good: dead Gs wait on the free lists
+ * in proc.c with their stacks, and every page but the top one is given
+ * back before reuse (stacktrim), so one deep recursion does not pin
+ * memory forever.
  */
 #include "runtime.h"
 #include "os.h"
@@ -28,67 +29,61 @@
 
 #define PAGE 4096ul
 #define STACK_GUARD PAGE
-#define STACK_SLOTS_SPACE (4ull << 40)  /* address space for all slots: 4 TiB */
+#define STACK_SLOTS_SPACE (4ull << 40)  /* at most 4 TiB of address space for slots */
 
-/* What a free stack keeps in its own top page (the stack is not in use). */
-struct freestack {
-	struct freestack *next;
-	uintptr_t mapped_lo;            /* lowest backed address while it was in use */
-};
-
-static uintptr_t stackmax;              /* usable bytes per slot */
-static uintptr_t slotsize;              /* stackmax + guard */
+static uintptr_t stackmax;              /* bytes per slot: guard page, stack and g */
 static uintptr_t slots_base, slots_end; /* the reserved region */
 static uintptr_t slots_next;            /* never-used slots start here; stacklock */
 static struct mutex stacklock;
-static struct freestack *stackpool;     /* global free stacks; stacklock */
 static uint64_t stackpages;             /* backed stack pages; atomic */
 
 uint64_t stackinuse(void) { return __atomic_load_n(&stackpages, __ATOMIC_RELAXED) * PAGE; }
 
+/*
+ * stackinit reserves one slot per page of memory (every live goroutine
+ * holds at least a page, so more slots could never be used). When that
+ * region's upper page-table levels are cheap (at most 1/1024 of memory,
+ * true up to stackmax=1M) they are built now: then a goroutine's share of
+ * page tables is its share of one last-level table, nothing more.
+ */
 void stackinit(void)
 {
 	int64_t max = getenv_int("stackmax", 256 * 1024, 16 * 1024, 1ll << 30);
 	stackmax = ((uintptr_t)max + PAGE - 1) & ~(PAGE - 1);
-	slotsize = stackmax + STACK_GUARD;
-	slots_base = (uintptr_t)sysReserve(STACK_SLOTS_SPACE);
+	uint64_t pages = physPagesTotal();
+	uint64_t space = pages * stackmax;
+	if (space / stackmax != pages || space > STACK_SLOTS_SPACE)
+		space = STACK_SLOTS_SPACE;
+	slots_base = (uintptr_t)sysReserve(space);
 	if (!slots_base)
 		throw("stackinit: cannot reserve the stack region");
-	slots_end = slots_base + STACK_SLOTS_SPACE;
+	slots_end = slots_base + space;
 	slots_next = slots_base;
+	if ((space >> 30) + 1 <= pages / 1024)
+		sysMapTables((void *)slots_base, space);
 }
 
 uintptr_t stackmaxbytes(void) { return stackmax; }
 
-static struct stack slotstack(uintptr_t slot)
+static uintptr_t toppage(struct stack st)
 {
-	return (struct stack){ slot + STACK_GUARD, slot + slotsize };
+	return (st.hi - 1) & ~(PAGE - 1);
 }
 
-static struct freestack *freestack_of(struct stack st)
-{
-	return (struct freestack *)(st.hi - sizeof(struct freestack));
-}
-
-/* trim gives back every page of a reused stack but its top one. */
-static void trim(struct stack st, uintptr_t mapped_lo)
-{
-	if (mapped_lo < st.hi - PAGE)
-		__atomic_sub_fetch(&stackpages, sysUnused((void *)mapped_lo, st.hi - PAGE - mapped_lo), __ATOMIC_RELAXED);
-}
-
-/* newslot takes a never-used slot and backs its top page. */
-static struct stack newslot(void)
+/* stackalloc takes a never-used slot and backs its top page. The stack
+ * returned spans the slot above the guard page; the caller puts its g at
+ * the top and lowers hi. */
+struct stack stackalloc(void)
 {
 	lock(&stacklock);
 	uintptr_t slot = slots_next;
-	if (slot + slotsize > slots_end) {
+	if (slot + stackmax > slots_end) {
 		unlock(&stacklock);
 		throw("stackalloc: out of stack address space");
 	}
-	slots_next += slotsize;
+	slots_next += stackmax;
 	unlock(&stacklock);
-	struct stack st = slotstack(slot);
+	struct stack st = { slot + STACK_GUARD, slot + stackmax };
 	if (!sysMap((void *)(st.hi - PAGE), PAGE)) {
 		printf("runtime: cannot allocate a goroutine stack (%lu pages free)\n", physPagesFree());
 		throw("out of memory");
@@ -97,62 +92,14 @@ static struct stack newslot(void)
 	return st;
 }
 
-/* stackalloc returns a stack with its top page backed. gp's P cache is
- * used without a lock (owner only; the caller holds acquirem). */
-struct stack stackalloc(void)
+/* stacktrim gives back every page of a dead G's stack but the top one,
+ * which holds the g. */
+void stacktrim(g *gp)
 {
-	p *pp = getg()->m->p;
-	struct freestack *fs = NULL;
-	if (pp && pp->nstackcache > 0) {
-		fs = pp->stackcache[--pp->nstackcache];
-	} else {
-		lock(&stacklock);
-		fs = stackpool;
-		if (fs)
-			stackpool = fs->next;
-		unlock(&stacklock);
-	}
-	if (!fs)
-		return newslot();
-	struct stack st = { (uintptr_t)fs + sizeof *fs - stackmax, (uintptr_t)fs + sizeof *fs };
-	trim(st, fs->mapped_lo);
-	return st;
-}
-
-/* stackfree returns a stack that is no longer used; mapped_lo is the
- * lowest address backed while it was in use. */
-void stackfree(struct stack st, uintptr_t mapped_lo)
-{
-	struct freestack *fs = freestack_of(st);
-	fs->mapped_lo = mapped_lo;
-	p *pp = getg()->m->p;
-	if (pp && pp->nstackcache < STACK_CACHE) {
-		pp->stackcache[pp->nstackcache++] = fs;
-		return;
-	}
-	lock(&stacklock);
-	fs->next = stackpool;
-	stackpool = fs;
-	unlock(&stacklock);
-}
-
-/* stackreuse readies a dead G's own stack for its next goroutine. */
-void stackreuse(g *gp)
-{
-	trim(gp->stack, gp->stackmapped);
-	gp->stackmapped = gp->stack.hi - PAGE;
-}
-
-/* stackcache_flush moves a P's cached stacks to the global list (a P going away). */
-void stackcache_flush(p *pp)
-{
-	lock(&stacklock);
-	while (pp->nstackcache > 0) {
-		struct freestack *fs = pp->stackcache[--pp->nstackcache];
-		fs->next = stackpool;
-		stackpool = fs;
-	}
-	unlock(&stacklock);
+	uintptr_t top = toppage(gp->stack);
+	if (gp->stackmapped < top)
+		__atomic_sub_fetch(&stackpages, sysUnused((void *)gp->stackmapped, top - gp->stackmapped), __ATOMIC_RELAXED);
+	gp->stackmapped = top;
 }
 
 /*
