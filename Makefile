@@ -58,7 +58,7 @@ APP_SRCS := $(foreach a,$(APP),$(if $(wildcard $(a)/*.c),$(wildcard $(a)/*.c),$(
 APP_DIR  := $(firstword $(foreach a,$(APP),$(if $(wildcard $(a)/*.c),$(a),$(dir $(a)))))
 CMDLINE  ?= $(strip $(shell cat $(APP_DIR)/cmdline.txt 2>/dev/null))
 
-.PHONY: all deps image run debug test test-quick test-host usb clean FORCE
+.PHONY: all deps image examples run debug test test-quick test-host usb clean FORCE
 all: image
 
 deps:
@@ -139,6 +139,30 @@ image: $(BUILD)/usb.img $(BUILD)/rt.iso
 $(BUILD)/usb.img $(BUILD)/rt.iso &: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/app.stamp iso/mkimage.sh
 	$(Q)sh iso/mkimage.sh $(BUILD) '$(CMDLINE)'
 
+# ---- the examples: each directory in apps/ as its own image, for the
+# harness (a case's "app"): $(BUILD)/apps/<name>/usb.img, linked with the
+# runtime objects above, its command line from the directory's cmdline.txt
+
+EXAMPLES := $(sort $(patsubst apps/%/,%,$(dir $(wildcard apps/*/*.c))))
+
+$(BUILD)/apps/%.o: apps/%.c include/rt.h include/string.h Makefile | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -c -o $@ $<
+
+define example
+$(BUILD)/apps/$(1)/kernel.elf: $(KOBJS) $(patsubst %.c,$(BUILD)/%.o,$(wildcard apps/$(1)/*.c)) linker.ld
+	@echo "  LD      $$@"
+	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -T linker.ld -o $$@ $(KOBJS) $(patsubst %.c,$(BUILD)/%.o,$(wildcard apps/$(1)/*.c))
+
+$(BUILD)/apps/$(1)/usb.img: $(BUILD)/apps/$(1)/kernel.elf $(BUILD)/BOOTX64.EFI iso/mkimage.sh $(wildcard apps/$(1)/cmdline.txt)
+	$(Q)cp $(BUILD)/BOOTX64.EFI $(BUILD)/apps/$(1)/BOOTX64.EFI
+	$(Q)sh iso/mkimage.sh $(BUILD)/apps/$(1) '$(strip $(shell cat apps/$(1)/cmdline.txt 2>/dev/null))'
+endef
+$(foreach a,$(EXAMPLES),$(eval $(call example,$(a))))
+
+examples: $(EXAMPLES:%=$(BUILD)/apps/%/usb.img)
+
 # ---- running ----
 
 QEMU := $(PYTHON) tools/qemu.py --image $(BUILD)/usb.img --iso $(BUILD)/rt.iso --smp $(SMP) --mem $(MEM)
@@ -151,19 +175,21 @@ debug: image
 
 # ---- tests ----
 
-# The host unit tests, the walkthrough's gdb session, a program from outside
-# the tree, then every QEMU case; the harness's last line is the summary.
-test: image test-host
+# The host unit tests, the walkthrough's gdb session, the goroutine
+# commands in gdb, a program from outside the tree, then every QEMU case;
+# the harness's last line is the summary.
+test: image examples test-host
 	$(Q)$(PYTHON) tests/gdb_flow.py --build-dir $(BUILD)
+	$(Q)$(PYTHON) tests/gdb_goroutines.py --build-dir $(BUILD)
 	$(Q)sh tests/external_app.sh $(BUILD)
 	$(Q)$(PYTHON) tests/run --build-dir $(BUILD)
 
-test-quick: image test-host
+test-quick: image examples test-host
 	$(Q)$(PYTHON) tests/run --build-dir $(BUILD) -k 'boot-demo|ktap-'
 
 HOST_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all
 
-test-host: | deps
+test-host: fuzz-corpus | deps
 	@mkdir -p $(BUILD)/host
 	@echo "  HOSTCC  tests/host/print_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Irt -Dprintf=rt_printf -Dsnprintf=rt_snprintf -Dvsnprintf=rt_vsnprintf \
@@ -182,7 +208,62 @@ test-host: | deps
 	$(Q)$(BUILD)/host/timemath_test
 	@echo "  HOSTCC  tests/host/acpi_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/acpi_test tests/host/acpi_test.c kernel/acpi.c
-	$(Q)$(BUILD)/host/acpi_test
+	$(Q)$(BUILD)/host/acpi_test --corpus tests/host/corpus/fuzz_madt
+	@echo "  HOSTCC  tests/host/elfcheck_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Iboot -o $(BUILD)/host/elfcheck_test tests/host/elfcheck_test.c boot/elfcheck.c
+	$(Q)$(BUILD)/host/elfcheck_test tests/host/corpus/fuzz_elf
+	@echo "  HOSTCC  tests/host/cmdline_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Irt -o $(BUILD)/host/cmdline_test tests/host/cmdline_test.c rt/cmdline.c
+	$(Q)$(BUILD)/host/cmdline_test tests/host/corpus/fuzz_cmdline
+	@echo "  HOSTCC  tests/host/runq_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -pthread -Irt -o $(BUILD)/host/runq_test tests/host/runq_test.c rt/runq.c
+	$(Q)$(BUILD)/host/runq_test
+	@echo "  HOSTCC  tests/host/timerheap_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Irt -o $(BUILD)/host/timerheap_test tests/host/timerheap_test.c
+	$(Q)$(BUILD)/host/timerheap_test
+
+# ---- fuzzers (clang's libFuzzer), seeds in tests/host/corpus/<fuzzer>/ ----
+
+FUZZERS      := fuzz_madt fuzz_elf fuzz_cmdline
+FUZZ_SECONDS ?= 60
+CLANG        := clang
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+$(BUILD)/host/fuzz_madt: tests/host/fuzz_madt.c kernel/acpi.c kernel/acpi.h
+$(BUILD)/host/fuzz_madt: FUZZ_INC := -Ikernel
+$(BUILD)/host/fuzz_elf: tests/host/fuzz_elf.c tests/host/elf_invariants.h boot/elfcheck.c boot/elfcheck.h
+$(BUILD)/host/fuzz_elf: FUZZ_INC := -Iboot
+$(BUILD)/host/fuzz_cmdline: tests/host/fuzz_cmdline.c tests/host/cmdline_check.h rt/cmdline.c rt/cmdline.h
+$(BUILD)/host/fuzz_cmdline: FUZZ_INC := -Irt
+$(FUZZERS:%=$(BUILD)/host/%): | deps
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_INC) -o $@ $(filter %.c,$^)
+
+.PHONY: fuzz fuzz-corpus
+
+# Every fuzzer over its seeds once, as a regression test (make test-host).
+fuzz-corpus: $(FUZZERS:%=$(BUILD)/host/%)
+	$(Q)for f in $(FUZZERS); do \
+		echo "  FUZZ    $$f over tests/host/corpus/$$f/"; \
+		$(BUILD)/host/$$f tests/host/corpus/$$f/* > $(BUILD)/host/$$f.log 2>&1 || \
+			{ tail -40 $(BUILD)/host/$$f.log; exit 1; }; \
+	done
+
+# Every fuzzer for FUZZ_SECONDS, from its seeds. The seeds are only read:
+# what a fuzzer learns goes to $(BUILD)/fuzz/<fuzzer>/corpus/, a crashing
+# input to $(BUILD)/fuzz/<fuzzer>/crash-* (keep it: copy it into the seeds).
+fuzz: $(FUZZERS:%=$(BUILD)/host/%)
+	$(Q)found=0; for f in $(FUZZERS); do \
+		d=$(BUILD)/fuzz/$$f; mkdir -p $$d/corpus; \
+		echo "  FUZZ    $$f for $(FUZZ_SECONDS) s (log: $$d/log)"; \
+		if $(BUILD)/host/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$$d/ $$d/corpus tests/host/corpus/$$f > $$d/log 2>&1; then \
+			sed -n 's/^stat::number_of_executed_units: */          executions: /p; s/^stat::new_units_added: */          new inputs: /p' $$d/log; \
+		else \
+			found=1; tail -30 $$d/log; echo "  FOUND   by $$f: $$(ls $$d/crash-* $$d/leak-* $$d/timeout-* $$d/oom-* 2>/dev/null)"; \
+		fi; \
+	done; exit $$found
 
 # ---- a real machine ----
 

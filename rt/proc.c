@@ -154,7 +154,11 @@ static void gfput(p *pp, g *gp)
 {
 	if (readgstatus(gp) != _Gdead)
 		throw("gfput: bad status (not Gdead)");
-	gqueue_push(&pp->gfree, gp);
+	/* LIFO: the G that just died has the warmest stack page */
+	gp->schedlink = pp->gfree.head;
+	pp->gfree.head = gp;
+	if (!pp->gfree.tail)
+		pp->gfree.tail = gp;
 	pp->gfreecnt++;
 	if (pp->gfreecnt < 64)
 		return;

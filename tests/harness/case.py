@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 import qemu
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+APP_RE = re.compile(r"^apps/([A-Za-z0-9][A-Za-z0-9._-]*)/?$")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Case:
     ktap: bool = False              # parse KTAP; each subtest is a result
     corrupt_kernel: str = None      # damage KERNEL.ELF first: tools/qemu.py CORRUPTIONS
     type: tuple = ()                # (regex, text): once regex shows, type text into the serial console
+    app: str = None                 # "apps/<name>": boot that example's image (make examples)
 
     @classmethod
     def from_dict(cls, d):
@@ -66,6 +68,10 @@ class Case:
                 qemu.check_cmdline(self.cmdline)
             except qemu.SetupError as e:
                 raise ValueError(f"{where}: {e}") from None
+        if self.app is not None and (not isinstance(self.app, str) or not APP_RE.match(self.app)):
+            raise ValueError(f"{where}: app must be apps/<name>, a directory of apps/")
+        if self.app is not None and self.boot == "cdrom":
+            raise ValueError(f"{where}: an app boots from its usb.img; boot must not be cdrom")
         if self.corrupt_kernel is not None and self.corrupt_kernel not in qemu.CORRUPTIONS:
             raise ValueError(f"{where}: corrupt_kernel must be one of {', '.join(qemu.CORRUPTIONS)}")
         if not isinstance(self.expect_exit, int) or not 0 <= self.expect_exit <= 127:
@@ -82,7 +88,7 @@ class Case:
     def qemu_config(self, build_dir):
         """The tools/qemu.py Config that boots this case."""
         cfg = qemu.Config(boot=self.boot,
-                          image=os.path.join(build_dir, "usb.img"),
+                          image=self.image(build_dir),
                           iso=os.path.join(build_dir, "rt.iso"),
                           extra=list(self.qemu_args) + qemu.env_extra_args())
         for key in ("cpu", "machine", "smp", "mem"):
@@ -90,11 +96,17 @@ class Case:
                 setattr(cfg, key, getattr(self, key))
         return cfg
 
+    def image(self, build_dir):
+        """The disk image this case boots (unless it boots the ISO)."""
+        if self.app is not None:
+            return os.path.join(build_dir, "apps", APP_RE.match(self.app).group(1), "usb.img")
+        return os.path.join(build_dir, "usb.img")
+
     def repro_command(self, build_dir):
         """A tools/qemu.py command line that boots this case by hand."""
         argv = ["python3", "tools/qemu.py", "--boot", self.boot]
         argv += ["--iso" if self.boot == "cdrom" else "--image",
-                 os.path.join(build_dir, "rt.iso" if self.boot == "cdrom" else "usb.img")]
+                 os.path.join(build_dir, "rt.iso") if self.boot == "cdrom" else self.image(build_dir)]
         if self.cmdline is not None:
             argv += ["--cmdline", self.cmdline]
         if self.corrupt_kernel:
@@ -109,6 +121,8 @@ class Case:
     def summary(self):
         """One line for --list."""
         parts = [self.boot, "ktap" if self.ktap else f"exit {self.expect_exit}"]
+        if self.app is not None:
+            parts.insert(0, f"app={self.app}")
         for key in ("cpu", "machine", "smp", "mem"):
             if getattr(self, key) is not None:
                 parts.append(f"{key}={getattr(self, key)}")

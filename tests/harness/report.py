@@ -31,11 +31,13 @@ class Reporter:
         self.totals = [0, 0, 0]        # passed, failed, skipped
         self._progress_shown = False
         self._lock = threading.Lock()
+        self.records = []               # (case, outcome, verdict), for --junit
 
     def case_done(self, case, outcome, verdict, log_path=None, repro=None):
         """Print a finished case and add it to the totals."""
         with self._lock:
             self.done += 1
+            self.records.append((case, outcome, verdict))
             for i, n in enumerate(verdict.totals):
                 self.totals[i] += n
             self._clear_progress()
@@ -47,7 +49,8 @@ class Reporter:
             return
         with self._lock:
             names = ", ".join(f"{n} {s:.0f}s" for n, s in sorted(running))
-            line = f"[{self.done}/{self.total}] running: {names or '-'}"
+            p, f, _ = self.totals
+            line = f"[{self.done}/{self.total}] {p} passed, {f} failed; running: {names or '-'}"
             width = _terminal_width(self.err)
             self.err.write("\r\x1b[K" + line[:width - 1])
             self.err.flush()
@@ -138,3 +141,32 @@ def _terminal_width(stream):
     except (AttributeError, OSError, ValueError):
         columns = 0
     return columns if columns > 0 else 80
+
+
+def write_junit(path, records, name="tests/run"):
+    """The results as JUnit XML (one testcase per case; a KTAP case's
+    subtests as testcases named case.subtest), for CI systems."""
+    from xml.sax.saxutils import escape, quoteattr
+    cases = []
+    nfail = 0
+    for case, outcome, verdict in records:
+        body = ""
+        if not verdict.passed:
+            nfail += 1
+            tail = "\n".join(console_tail(outcome.console))
+            body = (f"<failure message={quoteattr(verdict.reason)}>{escape(tail)}</failure>")
+        cases.append(f'  <testcase classname="{escape(name)}" name={quoteattr(case.name)} '
+                     f'time="{outcome.duration:.3f}">{body}</testcase>')
+        if verdict.ktap is not None:
+            for r in verdict.ktap.results:
+                sub = ""
+                if r.outcome == "fail":
+                    sub = f"<failure message={quoteattr(r.line)}/>"
+                elif r.outcome == "skip":
+                    sub = f"<skipped message={quoteattr(r.reason)}/>"
+                cases.append(f'  <testcase classname={quoteattr(case.name)} '
+                             f'name={quoteattr(r.name or str(r.number))} time="0">{sub}</testcase>')
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        f.write(f'<testsuite name="{escape(name)}" tests="{len(cases)}" failures="{nfail}">\n')
+        f.write("\n".join(cases) + "\n</testsuite>\n")

@@ -27,8 +27,10 @@ EFI_SHELL_RE = re.compile(r"UEFI Interactive Shell|^Shell> ", re.MULTILINE)
 
 class Runner:
     def __init__(self, build_dir, default_timeout=DEFAULT_TIMEOUT,
-                 timeout_override=None, tmp_root=None):
+                 timeout_override=None, tmp_root=None, smp_override=None, extra_args=()):
         self.build_dir = build_dir
+        self.smp_override = smp_override
+        self.extra_args = list(extra_args)
         self.default_timeout = default_timeout
         self.timeout_override = timeout_override
         self.tmp_root = tmp_root
@@ -60,7 +62,11 @@ class Runner:
         """Boot `case`; returns its Outcome."""
         timeout = self.timeout_for(case)
         try:
-            with qemu.Instance(case.qemu_config(self.build_dir), case.cmdline,
+            cfg = case.qemu_config(self.build_dir)
+            if self.smp_override is not None:
+                cfg.smp = self.smp_override
+            cfg.extra = cfg.extra + self.extra_args
+            with qemu.Instance(cfg, case.cmdline,
                                tmp_root=self.tmp_root, corrupt=case.corrupt_kernel) as inst:
                 return self._run_qemu(case.name, inst, timeout, case.type)
         except qemu.SetupError as e:

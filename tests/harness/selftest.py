@@ -281,13 +281,13 @@ class CommandLines(unittest.TestCase):
         self.assertNotIn("-S", argv)
 
     def test_copy_usb_gdb_extra(self):
-        cfg = qemu.Config(boot="usb", gdb=True, display="gtk", extra=["-d", "int"])
+        cfg = qemu.Config(boot="usb", gdb=1234, display="gtk", extra=["-d", "int"])
         argv = qemu.build_argv(cfg, "/t/v", disk="/t/a,b.img")
         s = " ".join(argv)
         self.assertIn("-device qemu-xhci", s)
         self.assertIn("file=/t/a,,b.img,format=raw,if=none,id=usbstick -device usb-storage", s)
         self.assertIn("-display gtk", s)
-        self.assertEqual(argv[-4:], ["-s", "-S", "-d", "int"])
+        self.assertEqual(argv[-5:], ["-gdb", "tcp:127.0.0.1:1234", "-S", "-d", "int"])
 
     def test_cdrom(self):
         argv = qemu.build_argv(qemu.Config(boot="cdrom", iso="x/rt.iso"), "/t/v")

@@ -1,6 +1,7 @@
 /*
  * ktest.c - the in-kernel test runner: finds the suite named by test=,
- * runs its cases on the main goroutine in table order and prints KTAP.
+ * runs its cases on the main goroutine in table order and prints KTAP;
+ * test=all runs every suite in turn.
  * The exit status is 0 when every case passed, 1 otherwise.
  */
 #include "ktest.h"
@@ -75,8 +76,29 @@ static int run_cases(const struct ktest_suite *s, const char *only)
 	return nfail ? 1 : 0;
 }
 
+/* run_all: every suite (not the scenarios) in link order, one after the
+ * other in one boot, for a real machine booted once from a stick
+ * (tests/run --serial). Each prints its own KTAP document. */
+static int run_all(void)
+{
+	int worst = 0, nsuites = 0, nfailed = 0;
+	for (const struct ktest_suite *s = __ktest_start; s < __ktest_end; s++) {
+		if (s->scenario || strncmp(s->name, "planted_", 8) == 0)
+			continue;
+		int rc = run_cases(s, NULL);
+		nsuites++;
+		nfailed += rc != 0;
+		if (rc > worst)
+			worst = rc;
+	}
+	printf("# all: %d suites, %d failed\n", nsuites, nfailed);
+	return worst;
+}
+
 int ktest_main(const char *arg)
 {
+	if (strcmp(arg, "all") == 0)
+		return run_all();
 	const char *colon = strchr(arg, ':');
 	size_t len = colon ? (size_t)(colon - arg) : strlen(arg);
 	const struct ktest_suite *s = find_suite(arg, len);

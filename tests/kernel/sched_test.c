@@ -56,10 +56,11 @@ static void test_100k_goroutines(void)
 	KT_EXPECT_EQ(goid(), 1);
 }
 
-static volatile uint32_t cpumask_seen, spread_done;
+static volatile uint64_t cpumask_seen;
+static volatile uint32_t spread_done;
 static int cpus_want;
 
-static int popcount(uint32_t x)
+static int popcount(uint64_t x)
 {
 	int n = 0;
 	for (; x; x &= x - 1)
@@ -67,24 +68,26 @@ static int popcount(uint32_t x)
 	return n;
 }
 
-/* spreader stays runnable until every CPU has run one (or 5 s pass): an
- * emulated CPU may wait long for the host, so no fixed time slice is
- * enough. It yields (there is no preemption yet), so the queued spreaders
- * circulate through the global queue to every P. */
+/* spreader runs until every CPU has run one (or 30 s pass): an emulated
+ * CPU may wait long for the host, so no fixed time slice is enough. It
+ * never blocks or yields: with twice as many of them as CPUs there is
+ * always more work than running Ms, so the scheduler must bring every
+ * idle P and M into play (wakep chains, stealing, and preemption moving
+ * spreaders through the global queue). */
 static void spreader(void *arg)
 {
 	(void)arg;
-	int64_t until = nanotime() + 5ll * 1000000000;
+	int64_t until = nanotime() + 30ll * 1000000000;
 	while (nanotime() < until &&
-	       popcount(__atomic_or_fetch(&cpumask_seen, 1u << cpuid(), __ATOMIC_RELAXED)) < cpus_want)
-		gosched();
+	       popcount(__atomic_or_fetch(&cpumask_seen, 1ull << cpuid(), __ATOMIC_RELAXED)) < cpus_want)
+		__asm__ volatile("pause");
 	__atomic_add_fetch(&spread_done, 1, __ATOMIC_RELEASE);
 }
 
 static void test_all_cpus_used(void)
 {
 	int n = numcpu();
-	KT_ASSERT(n >= 1 && n <= 32);
+	KT_ASSERT(n >= 1 && n <= 64);     /* masks of 64 bits */
 	/* with GOMAXPROCS below the CPU count, Ms take turns with the Ps:
 	 * at least GOMAXPROCS CPUs, any of them */
 	int want = gomaxprocs(0) < n ? gomaxprocs(0) : n;
@@ -97,7 +100,7 @@ static void test_all_cpus_used(void)
 		schedtrace(true);
 	KT_ASSERT(spread_done == (uint32_t)(2 * n));
 	if (popcount(cpumask_seen) < want) {
-		kt_fail(__FILE__, __LINE__, "goroutines ran on CPUs 0x%x, want %d of the %d", cpumask_seen, want, n);
+		kt_fail(__FILE__, __LINE__, "goroutines ran on CPUs 0x%lx, want %d of the %d", (unsigned long)cpumask_seen, want, n);
 		schedtrace(true);
 	}
 }
@@ -120,17 +123,30 @@ static void test_stolen_by_idle_p(void)
 		kt_skip("needs 2 CPUs");
 		return;
 	}
+	/* no async preemption meanwhile: it would let the goroutine run
+	 * here, after this one, instead of being stolen */
+	int32_t preemptoff = debug.asyncpreemptoff;
+	debug.asyncpreemptoff = 1;
+	getg()->preempt = false;        /* a request left from before, too */
 	stolen_flag = 0;
 	go(stolen, NULL);
 	int me = cpuid();
 	int64_t end = nanotime() + 10ll * 1000000000;
 	while (!__atomic_load_n(&stolen_flag, __ATOMIC_ACQUIRE) && nanotime() < end)
 		__asm__ volatile("pause");      /* deliberately not yielding */
+	debug.asyncpreemptoff = preemptoff;
 	KT_ASSERT(stolen_flag);
 	KT_ASSERT(stolen_cpu != me);
 }
 
-static volatile uint32_t pmask, pdone;
+static volatile uint64_t pmask;
+static volatile uint32_t pdone;
+
+/* the Ps below n */
+static uint64_t lowmask(int n)
+{
+	return n >= 64 ? ~0ull : (1ull << n) - 1;
+}
 
 static void precorder(void *arg)
 {
@@ -138,14 +154,14 @@ static void precorder(void *arg)
 	int64_t until = nanotime() + 5 * 1000000;
 	while (nanotime() < until) {
 		m *mp = acquirem();
-		__atomic_or_fetch(&pmask, 1u << mp->p->id, __ATOMIC_RELAXED);
+		__atomic_or_fetch(&pmask, 1ull << mp->p->id, __ATOMIC_RELAXED);
 		releasem(mp);
 		gosched();
 	}
 	__atomic_add_fetch(&pdone, 1, __ATOMIC_RELEASE);
 }
 
-static uint32_t run_recorders(int n)
+static uint64_t run_recorders(int n)
 {
 	pmask = 0;
 	pdone = 0;
@@ -159,11 +175,11 @@ static uint32_t run_recorders(int n)
 static void test_gomaxprocs_keeps_ps(void)
 {
 	int procs = gomaxprocs(0);
-	uint32_t used = run_recorders(4 * numcpu());
+	uint64_t used = run_recorders(4 * numcpu());
 	KT_ASSERT(used != 0);
-	KT_ASSERT((used & ~((1u << procs) - 1)) == 0);  /* no P beyond GOMAXPROCS */
+	KT_ASSERT((used & ~lowmask(procs)) == 0);       /* no P beyond GOMAXPROCS */
 	if (procs < numcpu())
-		printf("# GOMAXPROCS=%d on %d CPUs: Ps used 0x%x\n", procs, numcpu(), used);
+		printf("# GOMAXPROCS=%d on %d CPUs: Ps used 0x%lx\n", procs, numcpu(), (unsigned long)used);
 }
 
 static void test_gomaxprocs_runtime(void)
@@ -174,8 +190,8 @@ static void test_gomaxprocs_runtime(void)
 	KT_EXPECT_EQ(run_recorders(8), 1);              /* everything on P 0 */
 	KT_EXPECT_EQ(gomaxprocs(procs), 1);
 	KT_EXPECT_EQ(gomaxprocs(0), procs);
-	uint32_t used = run_recorders(8 * procs);
-	KT_ASSERT((used & ~((1u << procs) - 1)) == 0);
+	uint64_t used = run_recorders(8 * procs);
+	KT_ASSERT((used & ~lowmask(procs)) == 0);
 	if (procs > 1 && numcpu() > 1)
 		KT_ASSERT(used != 1);                   /* spread again */
 }

@@ -60,9 +60,10 @@ static void deep_recursion(void)
 {
 	memstats_t before, during;
 	read_memstats(&before);
+	int n0 = numgoroutine();
 	struct deep d = { .depth = 200 };   /* ~200 KiB of frames */
 	go(deepfn, &d);
-	while (!d.done)
+	while (!d.done || numgoroutine() > n0)  /* until its G is on the free list */
 		gosched();
 	KT_EXPECT_EQ(d.sum, expected_sum(200));
 	KT_ASSERT(d.mapped >= 190 * 1024);  /* the stack grew page by page */
