@@ -51,6 +51,9 @@ void preempt_check(struct trapframe *tf, int32_t held)
 	gp = mp->curg;
 	if (!safepoint(getg(), mp, held, tf))
 		return;                 /* releasem/unlock will do it at the section's end */
+	/* the request is taken now: one arriving while asyncPreempt2 runs
+	 * (a C function, a safe point) would preempt the preemption */
+	gp->preempt = false;
 	gp->asyncpc = tf->rip;
 	tf->rip = (uint64_t)asyncPreempt;
 }
@@ -64,7 +67,6 @@ void preemptintr(struct trapframe *tf)
 void asyncPreempt2(void)
 {
 	g *gp = getg();
-	gp->preempt = false;
 	gp->npreempt++;
 	__atomic_add_fetch(&npreempt_total, 1, __ATOMIC_RELAXED);
 	mcall(gopreempt_m);
