@@ -14,7 +14,8 @@
 #include "chan.h"
 
 #define MAX_ELEMSIZE (1u << 16)         /* Go: "channel element type too large" */
-#define MAX_CHANBUF  (1ull << 40)
+#define MAX_CHANBUF  (1ull << 40)     /* bytes of buffer */
+#define MAX_CHANCAP  0x7fffffffull   /* chan_cap returns an int */
 
 void *chanbuf(struct hchan *c, uint32_t i)
 {
@@ -76,7 +77,7 @@ chan_t *chan_make(size_t elemsize, size_t cap)
 {
 	if (elemsize > MAX_ELEMSIZE)
 		throw("makechan: invalid channel element type");
-	if (cap > MAX_CHANBUF || (elemsize && cap > MAX_CHANBUF / elemsize))
+	if (cap > MAX_CHANCAP || (elemsize && cap > MAX_CHANBUF / elemsize))
 		panic("makechan: size out of range");
 	struct hchan *c = calloc(1, sizeof(*c) + elemsize * cap);
 	c->buf = c + 1;
