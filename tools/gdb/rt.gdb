@@ -5,6 +5,11 @@
 # the ELF entry point, which needs no code to patch. From there on the
 # kernel is mapped and ordinary breakpoints work: b runtime_main, c, n,
 # info registers, as in a gdb session on a Go binary.
+#
+# rt-gdb.py adds info goroutines, goroutine N bt, info ps and info ms
+# (docs/debugging.md); the path is from the top of the tree, where make
+# debug runs gdb.
+source tools/gdb/rt-gdb.py
 set pagination off
 set confirm off
 set disassembly-flavor intel
@@ -13,4 +18,5 @@ hbreak _rt0_amd64_efi
 continue
 delete
 echo \nAt the kernel's entry point (_rt0_amd64_efi). Try:\n
-echo   b runtime_main / b main_main, c, n, si, info registers, bt, x/8i $pc\n\n
+echo   b runtime_main / b main_main, c, n, si, info registers, bt, x/8i $pc\n
+echo   info goroutines, goroutine N bt, info ps, info ms (once main_main runs)\n\n
