@@ -32,6 +32,7 @@ struct elf64_shdr {
 enum { ET_EXEC = 2, EM_X86_64 = 62, PT_LOAD = 1, PF_X = 1, SHT_SYMTAB = 2, SHT_STRTAB = 3 };
 
 #define PAGE 4096ull
+#define WINDOW (1ull << 30)
 
 /* fail formats "reason" or "reason: 0x<hex>" into err; returns -1. */
 static int fail(char *err, size_t errlen, const char *why, int with_val, uint64_t val)
@@ -85,6 +86,10 @@ static int check_header(const struct elf64_ehdr *eh, uint64_t size, char *err, s
 		return fail(err, errlen, "no program headers", 0, 0);
 	if (!in_file(eh->phoff, (uint64_t)eh->phnum * sizeof(struct elf64_phdr), size))
 		return fail(err, errlen, "program headers lie outside the file", 1, eh->phoff);
+	/* the table is read in place as structs, which a misaligned one makes
+	 * undefined behaviour; ld always aligns it */
+	if (eh->phoff % 8)
+		return fail(err, errlen, "program headers not 8-byte aligned", 1, eh->phoff);
 	return 0;
 }
 
@@ -99,8 +104,12 @@ static int add_segment(const struct elf64_phdr *ph, uint64_t size, uint64_t min_
 		return fail(err, errlen, "segment lies outside the file (truncated?)", 1, ph->offset);
 	if (ph->vaddr < min_vaddr)
 		return fail(err, errlen, "segment below the kernel's address range", 1, ph->vaddr);
-	if (ph->memsz > ~0ull - ph->vaddr - PAGE)
+	/* hi is the end rounded up to a page, so that must not wrap either */
+	if (ph->vaddr > ~0ull - PAGE || ph->memsz > ~0ull - PAGE - ph->vaddr)
 		return fail(err, errlen, "segment wraps the address space", 1, ph->vaddr);
+	/* the loader maps the image with the page tables of one 1 GiB window */
+	if (min_vaddr <= ~0ull - WINDOW && ph->vaddr + ph->memsz > min_vaddr + WINDOW)
+		return fail(err, errlen, "segment above the kernel's address range", 1, ph->vaddr);
 	for (int i = 0; i < out->nseg; i++) {
 		const struct elf_segment *s = &out->seg[i];
 		if (ph->vaddr < s->vaddr + s->memsz && s->vaddr < ph->vaddr + ph->memsz)
@@ -117,7 +126,7 @@ static int add_segment(const struct elf64_phdr *ph, uint64_t size, uint64_t min_
 static void find_symbols(const unsigned char *p, const struct elf64_ehdr *eh, uint64_t size,
                          struct elf_layout *out)
 {
-	if (eh->shoff == 0 || eh->shentsize != sizeof(struct elf64_shdr) ||
+	if (eh->shoff == 0 || eh->shoff % 8 || eh->shentsize != sizeof(struct elf64_shdr) ||
 	    !in_file(eh->shoff, (uint64_t)eh->shnum * sizeof(struct elf64_shdr), size))
 		return;
 	const struct elf64_shdr *sh = (const struct elf64_shdr *)(p + eh->shoff);
@@ -168,8 +177,6 @@ int elf_check(const void *image, uint64_t size, uint64_t min_vaddr,
 		return fail(err, errlen, "entry point is not in an executable segment", 1, eh->entry);
 	out->lo &= ~(PAGE - 1);
 	out->hi = (out->hi + PAGE - 1) & ~(PAGE - 1);
-	if (out->hi - out->lo > (1ull << 30))
-		return fail(err, errlen, "image larger than 1 GiB", 1, out->hi - out->lo);
 	out->entry = eh->entry;
 	find_symbols(p, eh, size, out);
 	return 0;

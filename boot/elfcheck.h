@@ -26,9 +26,11 @@ struct elf_layout {
 };
 
 /*
- * elf_check validates an x86-64 ELF executable image of size bytes linked
- * to run at or above min_vaddr and fills *out. On failure it returns -1 and
- * writes a one-line reason to err (NUL-terminated, at most errlen bytes).
+ * elf_check validates an x86-64 ELF executable image of size bytes (8-byte
+ * aligned, as pool memory is) linked to run in the 1 GiB from min_vaddr
+ * (page-aligned; a window that would pass the top of the address space
+ * ends there) and fills *out. On failure it returns -1 and writes a
+ * one-line reason to err (NUL-terminated, at most errlen bytes).
  */
 int elf_check(const void *image, uint64_t size, uint64_t min_vaddr,
               struct elf_layout *out, char *err, size_t errlen);

@@ -268,7 +268,9 @@ static EFI_STATUS build_page_tables(uint64_t limit, const struct elf_layout *l)
 	uint64_t first = (l->lo - KERNEL_BASE) / PAGE_SIZE;   /* page index within the -2 GiB window */
 	for (uint64_t i = 0; i < pages; i++)
 		kpt[first % 512 + i] = (bi->kernel_phys + i * PAGE_SIZE) | PTE_P | PTE_W;
-	for (uint64_t t = 0; t <= (first % 512 + pages) / 512; t++)
+	/* the page tables the image's pages fill: rounded up, so an image that
+	 * ends on a 2 MiB boundary uses no entry past its last table */
+	for (uint64_t t = 0; t < (first % 512 + pages + 511) / 512; t++)
 		kpd[first / 512 + t] = (uint64_t)&kpt[t * 512] | PTE_P | PTE_W;
 	kpdpt[510] = (uint64_t)kpd | PTE_P | PTE_W;
 	pml4[511] = (uint64_t)kpdpt | PTE_P | PTE_W;

@@ -1,10 +1,12 @@
 /*
- * cmdline.c - the command-line parser behind args/goenvs (runtime1.c).
- * Later words win over earlier ones, as a shell's environment does.
+ * cmdline.c - the command-line parser behind args/goenvs, getenv_int and
+ * parsedebugvars (runtime1.c). Later words win over earlier ones, as a
+ * shell's environment does. A bad value is never fatal: it gets a warning
+ * and the default, so a typo on a real machine's command line still boots.
  */
 #include "cmdline.h"
 
-#include <stddef.h>
+#include <string.h>
 
 static char progname[] = "kernel.elf";
 
@@ -74,4 +76,61 @@ bool cmdline_atoi(const char *s, int64_t *out)
 	}
 	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
 	return true;
+}
+
+int64_t cmdline_getint(const struct cmdline *c, const char *key, int64_t def,
+                       int64_t min, int64_t max, cmdline_printf warn)
+{
+	const char *v = cmdline_getenv(c, key);
+	int64_t x;
+	if (!v)
+		return def;
+	if (!cmdline_atoi(v, &x) || x < min || x > max) {
+		warn("warning: %s=%s is not a number in [%ld, %ld]; using %ld\n", key, v, min, max, def);
+		return def;
+	}
+	return x;
+}
+
+static void setdebugvar(const char *key, size_t klen, const char *val, size_t vlen,
+                        const struct cmdline_debugvar *vars, size_t nvars, cmdline_printf warn)
+{
+	for (size_t i = 0; i < nvars; i++) {
+		if (strlen(vars[i].name) != klen || strncmp(vars[i].name, key, klen) != 0)
+			continue;
+		char buf[24];
+		int64_t x;
+		if (vlen == 0 || vlen >= sizeof buf) {
+			warn("warning: GODEBUG: bad value for %s; ignored\n", vars[i].name);
+			return;
+		}
+		memcpy(buf, val, vlen);
+		buf[vlen] = 0;
+		if (!cmdline_atoi(buf, &x) || x < 0 || x > INT32_MAX)
+			warn("warning: GODEBUG: %s=%s is not a number; ignored\n", vars[i].name, buf);
+		else
+			*vars[i].value = (int32_t)x;
+		return;
+	}
+	warn("warning: GODEBUG: unknown setting %.*s; ignored\n", (int)klen, key);
+}
+
+void cmdline_parsedebug(const char *s, const struct cmdline_debugvar *vars, size_t nvars,
+                        cmdline_printf warn)
+{
+	while (*s) {
+		const char *end = strchr(s, ',');
+		if (!end)
+			end = s + strlen(s);
+		const char *eq = s;
+		while (eq < end && *eq != '=')
+			eq++;
+		if (end > s) {
+			if (eq == end || eq == s)
+				warn("warning: GODEBUG: malformed setting \"%.*s\"; ignored\n", (int)(end - s), s);
+			else
+				setdebugvar(s, (size_t)(eq - s), eq + 1, (size_t)(end - eq - 1), vars, nvars, warn);
+		}
+		s = *end ? end + 1 : end;
+	}
 }

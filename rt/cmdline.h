@@ -1,11 +1,13 @@
 /*
- * cmdline.h - splitting the kernel command line into argv and environment.
- * Pure logic, no runtime dependencies: the host tests build it as is.
+ * cmdline.h - splitting the kernel command line into argv and environment,
+ * and reading integers and GODEBUG from it. Pure logic, no runtime
+ * dependencies: the host tests and fuzz_cmdline build it as is.
  */
 #ifndef RT_CMDLINE_H
 #define RT_CMDLINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CMDLINE_MAXWORDS 64
@@ -24,5 +26,26 @@ void cmdline_split(char *buf, struct cmdline *c);
 const char *cmdline_getenv(const struct cmdline *c, const char *key);
 /* cmdline_atoi parses an optionally signed decimal int64; false on junk or overflow. */
 bool cmdline_atoi(const char *s, int64_t *out);
+
+/* Where warnings go, one line per call: the runtime's printf, or a host
+ * test's capture, so the tests see the very text the console shows. */
+typedef int (*cmdline_printf)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* cmdline_getint is the value of key as an integer in [min, max]: absent
+ * -> def; malformed or out of range -> a "warning:" line and def. */
+int64_t cmdline_getint(const struct cmdline *c, const char *key, int64_t def,
+                       int64_t min, int64_t max, cmdline_printf warn);
+
+struct cmdline_debugvar {
+	const char *name;
+	int32_t *value;
+};
+
+/* cmdline_parsedebug sets vars from s, Go's GODEBUG format "name=val,
+ * name=val" with vals in [0, INT32_MAX]. A setting that is malformed,
+ * unknown or out of range gets a "warning:" line and leaves its variable
+ * alone; empty settings (",,") are skipped. */
+void cmdline_parsedebug(const char *s, const struct cmdline_debugvar *vars, size_t nvars,
+                        cmdline_printf warn);
 
 #endif

@@ -8,6 +8,9 @@
  * owner in runqget, thieves in runqgrab), so a P's queue is read without
  * a lock. When the queue is full, half of it moves to the global queue,
  * under sched.lock.
+ *
+ * tests/host/runq_test.c builds this file as it is, on Linux, so it uses
+ * nothing of the runtime but sched, gomaxprocs_, lock/unlock and throw.
  */
 #include "runtime.h"
 

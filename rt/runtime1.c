@@ -80,68 +80,20 @@ const char *gogetenv(const char *key)
  */
 int64_t getenv_int(const char *key, int64_t def, int64_t min, int64_t max)
 {
-	const char *v = gogetenv(key);
-	int64_t x;
-	if (!v)
-		return def;
-	if (!cmdline_atoi(v, &x) || x < min || x > max) {
-		printf("warning: %s=%s is not a number in [%ld, %ld]; using %ld\n", key, v, min, max, def);
-		return def;
-	}
-	return x;
+	return cmdline_getint(&cmd, key, def, min, max, printf);
 }
 
-static const struct {
-	const char *name;
-	int32_t *value;
-} dbgvars[] = {
+static const struct cmdline_debugvar dbgvars[] = {
 	{"inittrace", &debug.inittrace},
 	{"schedtrace", &debug.schedtrace},
 	{"scheddetail", &debug.scheddetail},
 	{"asyncpreemptoff", &debug.asyncpreemptoff},
 };
 
-static void setdebugvar(const char *key, size_t klen, const char *val, size_t vlen)
-{
-	for (size_t i = 0; i < sizeof dbgvars / sizeof dbgvars[0]; i++) {
-		if (strlen(dbgvars[i].name) != klen || strncmp(dbgvars[i].name, key, klen) != 0)
-			continue;
-		char buf[24];
-		int64_t x;
-		if (vlen == 0 || vlen >= sizeof buf) {
-			printf("warning: GODEBUG: bad value for %s; ignored\n", dbgvars[i].name);
-			return;
-		}
-		memcpy(buf, val, vlen);
-		buf[vlen] = 0;
-		if (!cmdline_atoi(buf, &x) || x < 0 || x > INT32_MAX)
-			printf("warning: GODEBUG: %s=%s is not a number; ignored\n", dbgvars[i].name, buf);
-		else
-			*dbgvars[i].value = (int32_t)x;
-		return;
-	}
-	printf("warning: GODEBUG: unknown setting %.*s; ignored\n", (int)klen, key);
-}
-
 /* parsedebugvars reads GODEBUG=name=val,name=val (Go's format). */
 void parsedebugvars(void)
 {
 	const char *s = gogetenv("GODEBUG");
-	if (!s)
-		return;
-	while (*s) {
-		const char *end = strchr(s, ',');
-		if (!end)
-			end = s + strlen(s);
-		const char *eq = s;
-		while (eq < end && *eq != '=')
-			eq++;
-		if (end > s) {
-			if (eq == end || eq == s)
-				printf("warning: GODEBUG: malformed setting \"%.*s\"; ignored\n", (int)(end - s), s);
-			else
-				setdebugvar(s, (size_t)(eq - s), eq + 1, (size_t)(end - eq - 1));
-		}
-		s = *end ? end + 1 : end;
-	}
+	if (s)
+		cmdline_parsedebug(s, dbgvars, sizeof dbgvars / sizeof dbgvars[0], printf);
 }

@@ -8,7 +8,9 @@
 # machine's apt sources already use, so no host name is written here.
 set -eu
 
-pkgs="qemu-system-x86 qemu-utils nasm gnu-efi ovmf xorriso mtools dosfstools fdisk python3 gdb binutils gcc make clang console-setup-linux"
+# libclang-rt-dev: libFuzzer and the sanitizers' runtimes for clang (make
+# fuzz): clang's packages only recommend it, and apt-get runs --no-install-recommends
+pkgs="qemu-system-x86 qemu-utils nasm gnu-efi ovmf xorriso mtools dosfstools fdisk python3 gdb binutils gcc make clang libclang-rt-dev console-setup-linux"
 # what each package gives, to detect a missing one cheaply
 missing=""
 for p in $pkgs; do

@@ -22,11 +22,20 @@
  *   gcc -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
  *       -fno-sanitize-recover=all -I kernel \
  *       -o build/host/acpi_test tests/host/acpi_test.c kernel/acpi.c
- *   build/host/acpi_test [seed]
- *   build/host/acpi_test --write-corpus DIR    # seed MADTs for fuzz_madt.c
+ *   build/host/acpi_test [--corpus DIR] [seed]
+ *   build/host/acpi_test --write-corpus DIR    # rewrites fuzz_madt's seeds
+ *
+ * With --corpus, fuzz_madt's seeds (tests/host/corpus/fuzz_madt, as make
+ * test-host passes) are checked too: each named one, the malformed ones
+ * included (a length past the table, zero-length entries, an entry past
+ * the end), must get its exact answer and warning, and every file there,
+ * fuzzer findings kept as regressions too, a sane one.
  *
  * Exit status 0 when everything passes; each failure is printed.
  */
+#define _POSIX_C_SOURCE 200809L         /* opendir */
+
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1130,40 +1139,152 @@ static void t_mutate_world(int iters)
 	printf("  mutate_world: %d iterations, %d parsed with CPUs, %d insane\n", iters, ok0, bad);
 }
 
-/* ---- seed corpus for fuzz_madt ---- */
+/* ---- fuzz_madt's seeds (tests/host/corpus/fuzz_madt) ---- */
+
+/* What acpi_parse_madt must answer for each seed: its status, how many
+   CPUs, how many warnings and the first one. */
+static const struct seed {
+	const char *name;
+	int rc, ncpu, nwarn;
+	const char *warning;
+} seeds[] = {
+	{ "qemu.bin", 0, 4, 0, NULL },
+	{ "rich.bin", 0, 5, 0, NULL },
+	{ "x2apic40.bin", 0, 40, 0, NULL },
+	{ "length_past_table.bin", -1, 0, 1,
+	  "acpi: MADT: length 122 runs past the 114 readable bytes; ignored" },
+	{ "zero_length_entry.bin", 0, 1, 1,
+	  "acpi: MADT: entry at offset 52 has length 0; rest of the table ignored" },
+	{ "zero_length_first.bin", -1, 0, 2,    /* and "no usable CPU listed" */
+	  "acpi: MADT: entry at offset 44 has length 0; rest of the table ignored" },
+	{ "entry_past_end.bin", 0, 2, 1,
+	  "acpi: MADT: type 1 entry at offset 60 (length 12) runs past the end (68); rest ignored" },
+};
+#define NSEEDS (sizeof seeds / sizeof seeds[0])
+
+/* Builds seed k into buf; returns its size in bytes (the file's). */
+static uint32_t seed_build(size_t k, uint8_t *buf, uint32_t cap)
+{
+	struct tb t;
+	uint32_t len;
+	switch (k) {
+	case 0:
+		world_std(&W, 2);
+		len = get32(W.mem + O_MADT + 4);
+		memcpy(buf, W.mem + O_MADT, len);
+		return len;
+	case 1:
+		return madt_rich(buf, cap);
+	case 2:
+		tb_start(&t, buf, cap, "APIC", 5);
+		madt_head(&t, 0xfee00000, 1);
+		for (uint32_t i = 0; i < 40; i++)
+			e_x2apic(&t, i * 7, i % 3 ? 1 : 2, i);
+		return tb_end(&t);
+	case 3:                 /* the length field says 8 bytes more than there are */
+		len = seed_build(0, buf, cap);
+		put32(buf + 4, len + 8);
+		fix_sum(buf, len, 9);
+		return len;
+	case 4:                 /* a zero-length entry after one CPU */
+	case 5:                 /* ... or before any */
+		tb_start(&t, buf, cap, "APIC", 4);
+		madt_head(&t, 0xfee00000, 1);
+		if (k == 4)
+			e_lapic(&t, 0, 0, 1);
+		tb_u8(&t, 0); tb_u8(&t, 0); tb_u8(&t, 1); tb_u8(&t, 1); tb_u32(&t, 1);
+		e_lapic(&t, 2, 2, 1);
+		return tb_end(&t);
+	default:                /* the last entry runs past the table's end */
+		tb_start(&t, buf, cap, "APIC", 4);
+		madt_head(&t, 0xfee00000, 1);
+		e_lapic(&t, 0, 0, 1);
+		e_lapic(&t, 1, 1, 1);
+		e_ioapic(&t, 0, 0xfec00000, 0);
+		t.len -= 4;
+		return tb_end(&t);
+	}
+}
 
 static int write_corpus(const char *dir)
 {
 	uint8_t buf[MADT_CAP];
 	char path[4096];
-	int n = 0;
 
-	world_std(&W, 2);
-	for (int k = 0; k < 3; k++) {
-		uint32_t len;
-		if (k == 0) {
-			len = get32(W.mem + O_MADT + 4);
-			memcpy(buf, W.mem + O_MADT, len);
-		} else if (k == 1) {
-			len = madt_rich(buf, sizeof buf);
-		} else {
-			struct tb t;
-			tb_start(&t, buf, sizeof buf, "APIC", 5);
-			madt_head(&t, 0xfee00000, 1);
-			for (uint32_t i = 0; i < 40; i++)
-				e_x2apic(&t, i * 7, i % 3 ? 1 : 2, i);
-			len = tb_end(&t);
-		}
-		snprintf(path, sizeof path, "%s/madt%d.bin", dir, k);
+	for (size_t k = 0; k < NSEEDS; k++) {
+		uint32_t len = seed_build(k, buf, sizeof buf);
+		snprintf(path, sizeof path, "%s/%s", dir, seeds[k].name);
 		FILE *f = fopen(path, "wb");
 		if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
 			perror(path);
 			return 1;
 		}
-		n++;
 	}
-	printf("wrote %d MADTs to %s\n", n, dir);
+	printf("wrote %zu MADTs to %s\n", NSEEDS, dir);
 	return 0;
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	static uint8_t buf[1 << 20];
+	*len = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	return dup_exact(buf, *len);
+}
+
+/* Each named seed gets its expected answer, each file there a sane one. */
+static void t_corpus(const char *dir)
+{
+	char path[4096];
+	size_t len;
+	int named = 0;
+
+	cur_test = "corpus";
+	cur_mode = "";
+	cur_info = &INFO;
+	for (size_t k = 0; k < NSEEDS; k++) {
+		const struct seed *sd = &seeds[k];
+		snprintf(path, sizeof path, "%s/%s", dir, sd->name);
+		uint8_t *m = read_file(path, &len);
+		if (!m) {
+			failures++;
+			fprintf(stderr, "FAIL corpus: %s missing (acpi_test --write-corpus %s)\n", path, dir);
+			continue;
+		}
+		int rc = acpi_parse_madt(m, len, &INFO);
+		free(m);
+		checks++;
+		if (rc != sd->rc || INFO.ncpu != sd->ncpu || INFO.nwarn != sd->nwarn ||
+		    (sd->warning && strcmp(INFO.warn[0], sd->warning) != 0)) {
+			failures++;
+			fprintf(stderr, "FAIL corpus %s: rc %d, %d CPUs; want rc %d, %d CPUs, warning \"%s\"\n",
+			        sd->name, rc, INFO.ncpu, sd->rc, sd->ncpu, sd->warning ? sd->warning : "");
+			dump_warnings(&INFO);
+		}
+		CHECK(sane(&INFO, rc));
+		named++;
+	}
+	int files = 0;
+	DIR *d = opendir(dir);
+	CHECK(d != NULL);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		uint8_t *m = read_file(path, &len);
+		if (!m)
+			continue;
+		int rc = acpi_parse_madt(m, len, &INFO);
+		free(m);
+		CHECK(sane(&INFO, rc));
+		files++;
+	}
+	if (d)
+		closedir(d);
+	printf("  corpus: %d named seeds as expected, %d files sane\n", named, files);
 }
 
 /* ---- main ---- */
@@ -1198,6 +1319,12 @@ int main(int argc, char **argv)
 		return 2;
 	if (argc == 3 && strcmp(argv[1], "--write-corpus") == 0)
 		return write_corpus(argv[2]);
+	const char *corpus = NULL;
+	if (argc >= 3 && strcmp(argv[1], "--corpus") == 0) {
+		corpus = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	rng = argc > 1 ? strtoull(argv[1], NULL, 0) : 0x5eed1234abcdull;
 	if (rng == 0)
 		rng = 1;
@@ -1217,6 +1344,8 @@ int main(int argc, char **argv)
 	cur_info = NULL;
 	t_mutate_madt(20000);
 	t_mutate_world(5000);
+	if (corpus)
+		t_corpus(corpus);
 
 	free(W.mem);
 	printf("acpi_test: %d checks, %d failures\n", checks, failures);

@@ -6,13 +6,11 @@
  * sized, so ASan reports any read past it; the result's invariants are
  * checked too, and a violation aborts.
  *
- * From the top of the tree:
+ * Its seeds are tests/host/corpus/fuzz_madt (acpi_test --write-corpus
+ * writes them; acpi_test --corpus checks their answers).
  *
- *   mkdir -p build/host/madt_corpus
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I kernel \
- *       -o build/host/fuzz_madt tests/host/fuzz_madt.c kernel/acpi.c
- *   build/host/acpi_test --write-corpus build/host/madt_corpus   # optional seeds
- *   build/host/fuzz_madt -max_total_time=30 build/host/madt_corpus
+ *   make fuzz                          every fuzzer, FUZZ_SECONDS each
+ *   build/host/fuzz_madt FILE...       replay inputs (a finding, the seeds)
  */
 #include <stddef.h>
 #include <stdint.h>
