@@ -4,7 +4,7 @@
 #   make image [APP=...]                                         build/usb.img and build/rt.iso
 #   make test / make test-quick                                  the serial-console harness (tests/run)
 #   make debug                                                   QEMU paused with its gdb stub, and gdb
-#   make usb DEV=/dev/sdX                                        write build/usb.img to a USB stick
+#   make usb DEV=/dev/sdX [IMG=...]                              write build/usb.img (or IMG) to a USB stick
 #   make deps                                                    install missing build dependencies (root)
 #   make clean
 #
@@ -176,11 +176,14 @@ debug: image
 # ---- tests ----
 
 # The host unit tests, the walkthrough's gdb session, the goroutine
-# commands in gdb, a program from outside the tree, then every QEMU case;
-# the harness's last line is the summary.
+# commands in gdb, the harness against a fake real machine on a serial
+# line and against failures planted on purpose, a program from outside
+# the tree, then every QEMU case; the harness's last line is the summary.
 test: image examples test-host
 	$(Q)$(PYTHON) tests/gdb_flow.py --build-dir $(BUILD)
 	$(Q)$(PYTHON) tests/gdb_goroutines.py --build-dir $(BUILD)
+	$(Q)$(PYTHON) tests/serial_replay.py --build-dir $(BUILD)
+	$(Q)$(PYTHON) tests/planted_check.py --build-dir $(BUILD)
 	$(Q)sh tests/external_app.sh $(BUILD)
 	$(Q)$(PYTHON) tests/run --build-dir $(BUILD)
 
@@ -227,7 +230,7 @@ test-host: fuzz-corpus | deps
 FUZZERS      := fuzz_madt fuzz_elf fuzz_cmdline
 FUZZ_SECONDS ?= 60
 CLANG        := clang
-FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 $(BUILD)/host/fuzz_madt: tests/host/fuzz_madt.c kernel/acpi.c kernel/acpi.h
 $(BUILD)/host/fuzz_madt: FUZZ_INC := -Ikernel
@@ -267,8 +270,9 @@ fuzz: $(FUZZERS:%=$(BUILD)/host/%)
 
 # ---- a real machine ----
 
+# IMG= writes another image, e.g. the one tests/run --serial-image made
 usb: $(BUILD)/usb.img
-	sh tools/usbwrite.sh $(BUILD)/usb.img '$(DEV)'
+	sh tools/usbwrite.sh $(or $(IMG),$(BUILD)/usb.img) '$(DEV)'
 
 clean:
 	rm -rf $(BUILD)
