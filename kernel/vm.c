@@ -130,9 +130,13 @@ void vm_map_page(uint64_t va, uint64_t pa)
  * last-level table. */
 void vm_prepare_tables(uint64_t va, uint64_t len)
 {
+	if (len == 0)
+		return;
 	uint64_t fl = spin_lock_irqsave(&vmlock);
-	for (uint64_t off = 0; off < len; off += 1ull << 21)
-		walk(va + off, true, true);
+	/* one walk per page directory (1 GiB), and one for the last byte */
+	for (uint64_t a = va; a - va < len; a = (a | ((1ull << 30) - 1)) + 1)
+		walk(a, true, true);
+	walk(va + len - 1, true, true);
 	spin_unlock_irqrestore(&vmlock, fl);
 }
 
