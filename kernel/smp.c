@@ -185,9 +185,33 @@ static void ap_main(void *unused)
 }
 
 /*
- * cpu_start: INIT, 10 ms, STARTUP, and a second STARTUP if the first was
- * not taken (as the MP specification says), then wait for the CPU to
- * report in. A CPU that does not within a second is left out.
+ * init_delay_us: how long to wait between INIT and STARTUP. The MP
+ * specification says 10 ms, for the external APICs of its day; CPUs with
+ * an integrated APIC since Intel's family 6 and AMD's family 10h take
+ * STARTUP at once (Linux waits nothing on them either), and so does a
+ * hypervisor's virtual CPU. 10 ms per CPU would be most of our start-up.
+ */
+static uint32_t init_delay_us(void)
+{
+	uint32_t r[4], v[4];
+	x86_cpuid(1, 0, r);
+	if (r[2] & (1u << 31))
+		return 0;                       /* a hypervisor's virtual CPU */
+	uint32_t family = (r[0] >> 8) & 0xf;
+	if (family == 0xf)
+		family += (r[0] >> 20) & 0xff;
+	x86_cpuid(0, 0, v);
+	bool intel = v[1] == 0x756e6547;        /* "Genu" */
+	bool amd = v[1] == 0x68747541;          /* "Auth" */
+	if ((intel && family >= 6) || (amd && family >= 0x10))
+		return 0;
+	return 10000;
+}
+
+/*
+ * cpu_start: INIT, the delay above, STARTUP, and a second STARTUP if the
+ * first was not taken (as the MP specification says), then wait for the
+ * CPU to report in. A CPU that does not within a second is left out.
  */
 bool cpu_start(int idx, uint64_t stack_top, void (*entry)(void *), void *arg)
 {
@@ -210,11 +234,11 @@ bool cpu_start(int idx, uint64_t stack_top, void (*entry)(void *), void *arg)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	uint32_t id = cpus[idx].apicid;
 	lapic_ipi_init(id);
-	tsc_delay_us(10000);
+	tsc_delay_us(init_delay_us());
 	for (int tries = 0; tries < 2 && !cpus[idx].online; tries++) {
 		lapic_ipi_startup(id, (uint8_t)(tramp_page >> 12));
-		for (int us = 0; us < 200000 && !__atomic_load_n(&cpus[idx].online, __ATOMIC_ACQUIRE); us += 100)
-			tsc_delay_us(100);
+		for (int us = 0; us < 200000 && !__atomic_load_n(&cpus[idx].online, __ATOMIC_ACQUIRE); us += 10)
+			tsc_delay_us(10);
 	}
 	for (int ms = 0; ms < 1000 && !__atomic_load_n(&cpus[idx].online, __ATOMIC_ACQUIRE); ms++)
 		tsc_delay_us(1000);
