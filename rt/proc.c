@@ -379,8 +379,14 @@ static void startm(p *pp, bool spinning)
 	if (!pp)
 		pp = pidleget();
 	m *nmp = pp ? mget() : NULL;
-	if (pp && !nmp)
+	if (pp && !nmp) {
+		/* Every CPU's M is busy (Go would start a new M): the P goes
+		 * idle, and its Gs to the global queue, where those Ms look. */
+		g *gp;
+		while ((gp = runqget(pp)) != NULL)
+			globrunqput(gp);
 		pidleput(pp);
+	}
 	unlock(&sched.lock);
 	if (!nmp) {
 		if (spinning && __atomic_sub_fetch(&sched.nmspinning, 1, __ATOMIC_ACQ_REL) < 0)
@@ -745,6 +751,10 @@ top:;
 		if (gp)
 			return gp;
 	}
+	/* Before runtime_main runs, the only G is runtime_main itself, in m0's
+	 * runnext: it must start on m0 (Go starts no other M before it does). */
+	if (!__atomic_load_n(&mainStarted, __ATOMIC_ACQUIRE))
+		goto idle;
 	if (mp->spinning || 2 * __atomic_load_n(&sched.nmspinning, __ATOMIC_ACQUIRE) <
 	                            gomaxprocs_ - __atomic_load_n(&sched.npidle, __ATOMIC_ACQUIRE)) {
 		if (!mp->spinning) {
@@ -756,6 +766,7 @@ top:;
 	}
 
 	/* nothing: give up the P */
+idle:;
 	int64_t pollUntil = earliestTimer();
 	lock(&sched.lock);
 	if (sched.gcwaiting || sched.runqsize != 0) {

@@ -85,11 +85,12 @@ void runtime_main(void *arg)
 	inittrace_mark("runtime_main");
 	if (gp->goid != 1)
 		throw("runtime_main: main goroutine is not goroutine 1");
-	mainStarted = true;
-	sysmonm = newm_sysmon();        /* sysmon runs from CPU 0's timer interrupt */
-	lockOSThread();                 /* init runs on m0, as in Go */
+	lockOSThread();                 /* init runs on m0, as in Go; first, so a
+	                                   preemption from here on comes back to m0 */
 	if (gp->m != &m0)
 		throw("runtime_main: not on m0");
+	__atomic_store_n(&mainStarted, true, __ATOMIC_RELEASE);
+	sysmonm = newm_sysmon();        /* sysmon runs from CPU 0's timer interrupt */
 	gcenable();                     /* bgsweep: empty spans and unused pages back */
 	main_init();
 	unlockOSThread();

@@ -376,6 +376,14 @@ CASES = [
                           r"^chanclosenil\+", r"^exit status 2$"],
     },
     {
+        # the sender was parked when another goroutine closed the channel
+        "name": "chanclosewakesender",
+        "cmdline": "test=chanclosewakesender",
+        "expect_exit": 2,
+        "require_order": [r"^panic: send on closed channel$", r"^goroutine 1 \[running\]:$",
+                          r"^chanclosewakesender\+", r"^exit status 2$"],
+    },
+    {
         # Go throws this one: a fatal error, not a panic
         "name": "unlockunlocked",
         "cmdline": "test=unlockunlocked",

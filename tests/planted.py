@@ -14,7 +14,7 @@ CASES = [
         "cmdline": "test=planted_hang",
         "ktap": True,
         "smp": 1,
-        "timeout": 15,
+        "timeout": 45,
     },
     {
         "name": "planted-triplefault",

@@ -1,13 +1,13 @@
 /*
  * chan_test.c - suite "chan": channels and select (run by tests/cases.py
  * at -smp 1 and 4). Scenarios, each ending the machine with Go's words:
- *   test=chansendclosed    send on a closed channel
- *   test=chantrysendclosed select-with-default send on a closed channel
- *   test=chanclose2        close of a closed channel
- *   test=chanclosenil      close of a nil channel
+ *   test=chansendclosed       send on a closed channel
+ *   test=chantrysendclosed    select-with-default send on a closed channel
+ *   test=chanclose2           close of a closed channel
+ *   test=chanclosenil         close of a nil channel
  *   test=chanclosewakesender  a channel closed under a blocked sender
- *   test=nilchandeadlock   main receives from a nil channel, nothing else runs
- *   test=selectnone        main blocks in a select with no cases
+ *   test=nilchandeadlock      main receives from a nil channel, nothing else runs
+ *   test=selectnone           main blocks in a select with no cases
  */
 #include "ktest.h"
 #include "../../rt/runtime.h"

@@ -148,14 +148,22 @@ static uint64_t lowmask(int n)
 	return n >= 64 ? ~0ull : (1ull << n) - 1;
 }
 
+/* precorder notes which Ps it runs on, for at least 5 ms and until the
+ * recorders together have seen two Ps (when GOMAXPROCS allows two) or
+ * 10 s passed: waking an idle CPU may take the host longer than 5 ms. */
+static int precorder_want;
+
 static void precorder(void *arg)
 {
 	(void)arg;
-	int64_t until = nanotime() + 5 * 1000000;
-	while (nanotime() < until) {
+	int64_t start = nanotime();
+	for (;;) {
 		m *mp = acquirem();
-		__atomic_or_fetch(&pmask, 1ull << mp->p->id, __ATOMIC_RELAXED);
+		uint64_t seen = __atomic_or_fetch(&pmask, 1ull << mp->p->id, __ATOMIC_RELAXED);
 		releasem(mp);
+		int64_t t = nanotime() - start;
+		if ((t > 5000000 && popcount(seen) >= precorder_want) || t > 10ll * 1000000000)
+			break;
 		gosched();
 	}
 	__atomic_add_fetch(&pdone, 1, __ATOMIC_RELEASE);
@@ -165,6 +173,7 @@ static uint64_t run_recorders(int n)
 {
 	pmask = 0;
 	pdone = 0;
+	precorder_want = gomaxprocs(0) > 1 && numcpu() > 1 ? 2 : 1;
 	for (int i = 0; i < n; i++)
 		go(precorder, NULL);
 	if (!waitfor(&pdone, (uint32_t)n))
