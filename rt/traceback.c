@@ -80,6 +80,8 @@ static void traceback_from(uintptr_t pc, uintptr_t bp, g *gp, bool is_return)
 	for (int n = 0; n < MAXFRAMES; n++) {
 		if (pc == (uintptr_t)goexit_asm + 1)
 			return;         /* the goroutine's function returns here: bottom */
+		if (pc == 0)
+			return;         /* a CPU's first frame (the trampoline pushes 0) */
 		printframe(pc, is_return);
 		if (bp == 0 || !in_stack(gp, bp))
 			return;
