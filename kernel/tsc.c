@@ -28,18 +28,50 @@ static uint64_t from_cpuid(void)
 	return (uint64_t)r[2] * r[1] / r[0];
 }
 
+/* pit2_read latches and reads PIT channel 2's count, with the TSC read
+ * just before; reads that took long (an SMI, or the host descheduling
+ * this virtual CPU) are retried so the pair is tight. */
+static uint16_t pit2_read(uint64_t *tsc)
+{
+	for (int tries = 0;; tries++) {
+		uint64_t t0 = rdtsc();
+		outb(0x43, 0x80);                       /* latch channel 2 */
+		uint8_t lo = inb(0x42), hi = inb(0x42);
+		uint64_t t1 = rdtsc();
+		if (t1 - t0 < 200000 || tries > 20) {   /* ~50-100 us at 2-4 GHz */
+			*tsc = t0;
+			return (uint16_t)(lo | hi << 8);
+		}
+	}
+}
+
+/* from_pit: the TSC against PIT channel 2 counting down from 0xffff at
+ * 1.193182 MHz, over about 10 ms. Both ends are read as (count, TSC)
+ * pairs, so a pause between them (a descheduled virtual CPU) lengthens
+ * both sides alike instead of inflating the TSC's; the count is summed
+ * read by read, so it may wrap. The median of three runs. */
 static uint64_t from_pit(void)
 {
-	const uint32_t ticks = 11932;           /* 10 ms of 1.193182 MHz */
 	outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
-	outb(0x43, 0xb0);                       /* channel 2, lo/hi byte, mode 0 */
-	outb(0x42, ticks & 0xff);
-	outb(0x42, ticks >> 8);
-	uint64_t t0 = rdtsc();
-	for (uint64_t i = 0; !(inb(0x61) & 0x20); i++)
-		if (i > 100000000)
-			return 0;               /* no PIT */
-	return (rdtsc() - t0) * 100;
+	outb(0x43, 0xb4);                       /* channel 2, lo/hi byte, mode 2 */
+	outb(0x42, 0xff);
+	outb(0x42, 0xff);
+	uint64_t hz[3];
+	for (int run = 0; run < 3; run++) {
+		uint64_t t0, t1;
+		uint16_t prev = pit2_read(&t0), c;
+		uint64_t elapsed = 0;
+		for (uint64_t i = 0; elapsed < 11932; i++) {    /* 10 ms */
+			c = pit2_read(&t1);
+			elapsed += (uint16_t)(prev - c);
+			prev = c;
+			if (i > 100000000)
+				return 0;               /* no PIT: the count never moves */
+		}
+		hz[run] = (t1 - t0) * 1193182ull / elapsed;
+	}
+	uint64_t lo = hz[0] < hz[1] ? hz[0] : hz[1], hi = hz[0] ^ hz[1] ^ lo;
+	return hz[2] < lo ? lo : hz[2] > hi ? hi : hz[2];
 }
 
 static uint64_t from_cpuid16(void)

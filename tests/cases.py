@@ -250,7 +250,7 @@ CASES = [
         "name": "spinexit",
         "cmdline": "test=spinexit",
         "smp": 4,
-        "require_order": [r"^spinexit: 1000 goroutines spinning, main_main returns$", r"^exit status 0$"],
+        "require_order": [r"^spinexit: 200 goroutines spinning, main_main returns$", r"^exit status 0$"],
     },
     {
         "name": "deadlock-smp4",
