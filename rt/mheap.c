@@ -72,9 +72,12 @@ void mheap_init(void)
 		throw("mallocinit: cannot reserve the heap arena");
 	mheap_.arena_end = mheap_.arena_start + bytes;
 	mheap_.arena_used = mheap_.arena_start;
-	mheap_.spans = sysAlloc((bytes >> _PageShift) * sizeof(mspan *));
+	/* the span table is reserved for the whole arena but backed only as
+	 * far as the arena is used (grow): 1 MiB per GiB of memory need not
+	 * be zeroed at start-up */
+	mheap_.spans = sysReserve((bytes >> _PageShift) * sizeof(mspan *));
 	if (!mheap_.spans)
-		throw("mallocinit: no memory for the span table");
+		throw("mallocinit: cannot reserve the span table");
 	fixalloc_init(&spanalloc, sizeof(mspan));
 	for (int i = 0; i < _NumSizeClasses; i++)
 		mcentral_init(&mheap_.central[i], (uint8_t)i);
@@ -143,7 +146,16 @@ static bool grow(uintptr_t npages)
 {
 	uintptr_t n = npages < GROW_PAGES ? GROW_PAGES : npages;
 	uintptr_t bytes = n * _PageSize;
-	if (mheap_.arena_used + bytes > mheap_.arena_end || !sysMap((void *)mheap_.arena_used, bytes))
+	if (mheap_.arena_used + bytes > mheap_.arena_end)
+		return false;
+	/* the span table's entries for the new pages */
+	uintptr_t need = ((pageindex(mheap_.arena_used + bytes) * sizeof(mspan *)) + 4095) & ~(uintptr_t)4095;
+	if (need > mheap_.spans_mapped) {
+		if (!sysMap((char *)mheap_.spans + mheap_.spans_mapped, need - mheap_.spans_mapped))
+			return false;
+		mheap_.spans_mapped = need;
+	}
+	if (!sysMap((void *)mheap_.arena_used, bytes))
 		return false;
 	mspan *s = newspan(mheap_.arena_used, n);
 	mheap_.arena_used += bytes;

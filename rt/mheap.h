@@ -67,6 +67,7 @@ struct mheap {
 	uintptr_t arena_start, arena_end;   /* the reserved arena */
 	uintptr_t arena_used;           /* [arena_start, arena_used) has been handed to spans */
 	mspan **spans;                  /* span of each page; in-use spans: every page, free: first and last */
+	uintptr_t spans_mapped;         /* bytes of the span table backed, from its start */
 	struct spanlist free[HEAP_FREELISTS];
 	struct spanlist freelarge;      /* free spans of HEAP_FREELISTS pages or more */
 	uint64_t pages_inuse;           /* pages in in-use spans; lock */
