@@ -4,6 +4,7 @@
 #   make image [APP=...]                                         build/usb.img and build/rt.iso
 #   make test / make test-quick                                  the serial-console harness (tests/run)
 #   make debug                                                   QEMU paused with its gdb stub, and gdb
+#   make bench [SMP=N] [BENCH_ONLY=name] / make bench-compare [WRITE=1]   rtbench, alone / against Go on Linux
 #   make usb DEV=/dev/sdX [IMG=...]                              write build/usb.img (or IMG) to a USB stick
 #   make deps                                                    install missing build dependencies (root)
 #   make clean
@@ -278,3 +279,22 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- rtbench (../shared/bench/SPEC.md): apps/bench against Go on Linux ----
+#
+#   make bench [SMP=N] [BENCH_ONLY=name]           the workloads in the anchor's QEMU configuration
+#   make bench-compare [RUNS=3] [ANCHOR=run.sh] [WRITE=1]
+#                                                  Go anchor and ours alternately; WRITE=1 writes docs/performance.md
+#
+# The anchor runs at -smp 2, so the benchmarks do too unless SMP is given.
+
+.PHONY: bench bench-compare
+BENCH_SMP = $(if $(filter file,$(origin SMP)),2,$(SMP))
+RUNS ?= 3
+
+bench: $(BUILD)/apps/bench/usb.img
+	$(Q)$(PYTHON) tools/bench.py --build-dir $(BUILD) --smp $(BENCH_SMP) $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
+
+bench-compare: $(BUILD)/apps/bench/usb.img
+	$(Q)$(PYTHON) tools/bench_compare.py --build-dir $(BUILD) --smp $(BENCH_SMP) --runs $(RUNS) \
+		$(if $(ANCHOR),--anchor $(ANCHOR)) $(if $(WRITE),--write docs/performance.md)

@@ -37,6 +37,13 @@ int     numcpu(void);                       /* runtime.NumCPU: CPUs brought up *
 int     numgoroutine(void);                 /* runtime.NumGoroutine */
 int     cpuid(void);                        /* index of the CPU running the caller (0 = boot CPU) */
 
+/* ---- command line (package os) ---- */
+/* The kernel command line's words that are not KEY=VALUE, as Go's
+ * os.Args: goargv()[0] is "kernel.elf", goargv()[goargc()] is NULL. */
+int     goargc(void);
+char  **goargv(void);
+const char *gogetenv(const char *key);      /* os.Getenv: a KEY=VALUE word's value, or NULL */
+
 /* ---- time ---- */
 int64_t nanotime(void);                     /* monotonic ns since boot */
 void    sleep_ns(int64_t ns);               /* time.Sleep; ns <= 0 returns at once */
