@@ -8,10 +8,18 @@
 
 #include "../include/string.h"
 
+/*
+ * memcpy and memset move 8 bytes per step (rep movsq/stosq), then the
+ * tail byte by byte. On hardware rep movsb/stosb would do as well, but
+ * QEMU's TCG runs the byte forms one iteration at a time: 4 KiB of rep
+ * stosb cost 3.9 us there against 0.5 us for rep stosq (docs/real-hardware.md).
+ */
 void *memcpy(void *restrict d, const void *restrict s, size_t n)
 {
 	void *ret = d;
-	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(r) : : "memory");
 	return ret;
 }
 
@@ -29,7 +37,10 @@ void *memmove(void *d, const void *s, size_t n)
 void *memset(void *d, int c, size_t n)
 {
 	void *ret = d;
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	uint64_t v = 0x0101010101010101ull * (unsigned char)c;
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(r) : "a"(v) : "memory");
 	return ret;
 }
 
