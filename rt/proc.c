@@ -968,7 +968,20 @@ void goyield(void)
 	mcall(goyield_m);
 }
 
-void gosched_m(g *gp) { goschedImpl(gp); }
+/* gosched_m: Gosched. With one P the global queue only costs two trips
+ * through sched.lock: no other P could take the G from there, so it goes
+ * to the tail of this P's queue (behind the Gs that were waiting). */
+void gosched_m(g *gp)
+{
+	p *pp = getg()->m->p;
+	if (gomaxprocs_ == 1 && runqlen(pp) < RUNQ_SIZE - 1) {
+		casgstatus(gp, _Grunning, _Grunnable);
+		dropg();
+		runqput(pp, gp, false);
+		schedule();
+	}
+	goschedImpl(gp);
+}
 void gopreempt_m(g *gp) { goschedImpl(gp); }
 
 /* goexit0 finishes the current G on g0 and keeps it for reuse. */

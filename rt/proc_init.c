@@ -89,8 +89,8 @@ void runtime_main(void *arg)
 	                                   preemption from here on comes back to m0 */
 	if (gp->m != &m0)
 		throw("runtime_main: not on m0");
-	__atomic_store_n(&mainStarted, true, __ATOMIC_RELEASE);
 	sysmonm = newm_sysmon();        /* sysmon runs from CPU 0's timer interrupt */
+	__atomic_store_n(&mainStarted, true, __ATOMIC_RELEASE);
 	gcenable();                     /* bgsweep: empty spans and unused pages back */
 	main_init();
 	unlockOSThread();

@@ -91,7 +91,9 @@ static bool wakeidle(int64_t now)
 void sysmon(int64_t now)
 {
 	int did = retake(now) + wakeidle(now);
-	if (debug.schedtrace > 0 && now - lastschedtrace >= (int64_t)debug.schedtrace * 1000000) {
+	/* from runtime_main on, as Go's sysmon, which runtime.main starts */
+	if (debug.schedtrace > 0 && __atomic_load_n(&mainStarted, __ATOMIC_ACQUIRE) &&
+	    now - lastschedtrace >= (int64_t)debug.schedtrace * 1000000) {
 		lastschedtrace = now;
 		schedtrace(debug.scheddetail > 0);
 	}
