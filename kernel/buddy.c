@@ -30,14 +30,13 @@
 #define MAXO BUDDY_MAX_ORDER
 #define NORD (BUDDY_MAX_ORDER + 1)
 #define PAGE_SHIFT 12
-#define NODE_MAGIC 0x42554459u          /* "BUDY" */
 
 void (*buddy_panic)(const char *msg);
 
-/* The link at the start of every free block. */
-struct buddy_node {
-	uint64_t next, prev;            /* physical addresses, 0 = none */
-	uint32_t magic, order;
+/* A free block's links, kept per page frame in the metadata (not in the
+ * block): page frame indexes from base_pfn, plus 1 (0 = none). */
+struct buddy_link {
+	uint32_t next, prev;
 };
 
 /* ---- messages (no printf here: a tiny formatter into static buffers) ---- */
@@ -174,23 +173,25 @@ static inline unsigned floor_log2(uint64_t x) { return 63 - (unsigned)__builtin_
 
 /* ---- free lists ---- */
 
-static inline struct buddy_node *node(const struct buddy *b, uint64_t p)
+static inline struct buddy_link *link_of(const struct buddy *b, uint64_t p)
 {
-	return (struct buddy_node *)(uintptr_t)((p << PAGE_SHIFT) + b->virt_offset);
+	return &b->links[p - b->base_pfn];
 }
+
+/* ref and addr convert between a page frame and its link value. */
+static inline uint32_t ref(const struct buddy *b, uint64_t p) { return (uint32_t)(p - b->base_pfn + 1); }
+static inline uint64_t pfn_of(const struct buddy *b, uint32_t r) { return b->base_pfn + r - 1; }
 
 /* list_push links the block (k, p) into list k and sets its head bit (not any). */
 static void list_push(struct buddy *b, uint64_t p, unsigned k)
 {
-	struct buddy_node *n = node(b, p);
-	uint64_t pa = p << PAGE_SHIFT;
-	n->next = b->free_list[k];
+	struct buddy_link *n = link_of(b, p);
+	uint64_t first = b->free_list[k];
+	n->next = first ? ref(b, first >> PAGE_SHIFT) : 0;
 	n->prev = 0;
-	n->magic = NODE_MAGIC;
-	n->order = k;
-	if (n->next)
-		node(b, n->next >> PAGE_SHIFT)->prev = pa;
-	b->free_list[k] = pa;
+	if (first)
+		link_of(b, first >> PAGE_SHIFT)->prev = ref(b, p);
+	b->free_list[k] = p << PAGE_SHIFT;
 	b->nfree[k]++;
 	put(b->head_map[k], bit_index(b, p, k), true);
 }
@@ -198,15 +199,14 @@ static void list_push(struct buddy *b, uint64_t p, unsigned k)
 /* list_remove unlinks the block (k, p) from list k and clears its head bit (not any). */
 static void list_remove(struct buddy *b, uint64_t p, unsigned k)
 {
-	struct buddy_node *n = node(b, p);
+	struct buddy_link *n = link_of(b, p);
 	if (n->prev)
-		node(b, n->prev >> PAGE_SHIFT)->next = n->next;
+		link_of(b, pfn_of(b, n->prev))->next = n->next;
 	else
-		b->free_list[k] = n->next;
+		b->free_list[k] = n->next ? pfn_of(b, n->next) << PAGE_SHIFT : 0;
 	if (n->next)
-		node(b, n->next >> PAGE_SHIFT)->prev = n->prev;
+		link_of(b, pfn_of(b, n->next))->prev = n->prev;
 	n->next = n->prev = 0;
-	n->magic = 0;
 	b->nfree[k]--;
 	put(b->head_map[k], bit_index(b, p, k), false);
 }
@@ -330,10 +330,10 @@ size_t buddy_meta_size(uint64_t npages)
 	uint64_t words = 0;
 	for (unsigned k = 0; k <= MAXO; k++)
 		words += map_words(npages, k) * (k ? 3 : 2);   /* head, any (not at 0), added */
-	return (size_t)(words * 8);
+	return (size_t)(words * 8 + npages * sizeof(struct buddy_link));
 }
 
-void buddy_init(struct buddy *b, uint64_t base, uint64_t npages, void *meta, uintptr_t virt_offset)
+void buddy_init(struct buddy *b, uint64_t base, uint64_t npages, void *meta)
 {
 	if (base % BUDDY_PAGE_SIZE) {
 		fail("buddy_init: span base %x is not page aligned", base);
@@ -341,7 +341,6 @@ void buddy_init(struct buddy *b, uint64_t base, uint64_t npages, void *meta, uin
 	}
 	b->base = base;
 	b->npages = npages;
-	b->virt_offset = virt_offset;
 	b->free_pages = b->total_pages = 0;
 	b->base_pfn = base >> PAGE_SHIFT;
 	b->end_pfn = b->base_pfn + npages;
@@ -363,6 +362,10 @@ void buddy_init(struct buddy *b, uint64_t base, uint64_t npages, void *meta, uin
 	}
 	for (uint64_t *w = meta; w < m; w++)
 		*w = 0;
+	/* links are written before they are read (a block's links only once
+	 * it is on a list): left as they are, so the memory behind them is
+	 * touched only as far as blocks are freed */
+	b->links = (struct buddy_link *)m;
 }
 
 void buddy_add_range(struct buddy *b, uint64_t phys, uint64_t n)
@@ -516,7 +519,8 @@ const char *buddy_check(const struct buddy *b)
 	uint64_t sum = 0;
 	for (unsigned k = 0; k <= MAXO; k++) {
 		uint64_t nbits = map_bits(b->npages, k), count = 0, prev = 0;
-		for (uint64_t pa = b->free_list[k]; pa; pa = node(b, pa >> PAGE_SHIFT)->next) {
+		for (uint64_t pa = b->free_list[k]; pa;
+		     pa = link_of(b, pa >> PAGE_SHIFT)->next ? pfn_of(b, link_of(b, pa >> PAGE_SHIFT)->next) << PAGE_SHIFT : 0) {
 			uint64_t p = pa >> PAGE_SHIFT;
 			if (count++ > nbits)
 				return bad("free list %u: longer than its bitmap (a cycle?)", (uint64_t)k);
@@ -528,13 +532,11 @@ const char *buddy_check(const struct buddy *b)
 				return bad("free list %u: block %x has no head bit", (uint64_t)k, pa);
 			if (!ADDED(b, p, k))
 				return bad("free list %u: block %x was never added", (uint64_t)k, pa);
-			const struct buddy_node *n = node(b, p);
-			if (n->magic != NODE_MAGIC || n->order != k)
-				return bad("free list %u: block %x: link overwritten (magic %x order %u)",
-					   (uint64_t)k, pa, (uint64_t)n->magic, (uint64_t)n->order);
-			if (n->prev != prev)
+			const struct buddy_link *n = link_of(b, p);
+			uint64_t nprev = n->prev ? pfn_of(b, n->prev) << PAGE_SHIFT : 0;
+			if (nprev != prev)
 				return bad("free list %u: block %x: prev is %x, not %x",
-					   (uint64_t)k, pa, n->prev, prev);
+					   (uint64_t)k, pa, nprev, prev);
 			prev = pa;
 		}
 		if (count != b->nfree[k])

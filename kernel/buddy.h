@@ -17,11 +17,13 @@
  *   added[k] bit set iff every page of the block was given to
  *            buddy_add_range; a free of a page that never was (a hole, the
  *            kernel image, MMIO) is refused
- * About 5 bits per page (0.625 bytes): see buddy_meta_size.
+ * About 5 bits per page (0.625 bytes), plus a free block's two 32-bit
+ * links per page frame (8 bytes): see buddy_meta_size.
  *
- * The free lists are doubly linked through the first bytes of the free
- * blocks themselves, reached through virt_offset; nothing else is written
- * into managed memory. The physical page at address 0 is never managed
+ * The free lists are doubly linked through that link array, so nothing is
+ * ever written into managed memory: memory nobody has allocated is never
+ * touched (which, under a hypervisor backing guest memory on first use,
+ * is most of a big machine's memory at boot). The physical page at address 0 is never managed
  * (0 is the failure value): buddy_add_range leaves it out silently.
  *
  * Every operation costs O(BUDDY_MAX_ORDER) bit and list operations
@@ -44,10 +46,12 @@
 #define BUDDY_MAX_ORDER 20          /* largest block: 2^20 pages = 4 GiB */
 #define BUDDY_PAGE_SIZE 4096ull
 
+struct buddy_link;
+
 struct buddy {
 	uint64_t base;                  /* physical address of page 0 of the managed span (4 KiB aligned) */
 	uint64_t npages;                /* pages in the span [base, base + npages*4096) */
-	uintptr_t virt_offset;          /* a free page at physical p is accessible at (void *)(p + virt_offset) */
+	struct buddy_link *links;       /* per page frame, in the metadata: a free block's list links */
 	uint64_t free_pages, total_pages;  /* total_pages = pages ever added with buddy_add_range */
 
 	/* private: read them in tests, change them only through the functions */
@@ -67,7 +71,7 @@ extern void (*buddy_panic)(const char *msg);
 /* bytes of metadata buddy_init needs for a span of npages pages (whatever its base) */
 size_t buddy_meta_size(uint64_t npages);
 /* meta: zeroed or not, at least buddy_meta_size(npages) bytes, 8-byte aligned; nothing is free after init */
-void buddy_init(struct buddy *b, uint64_t base, uint64_t npages, void *meta, uintptr_t virt_offset);
+void buddy_init(struct buddy *b, uint64_t base, uint64_t npages, void *meta);
 /* hand the pages [phys, phys + n*4096) to the allocator (must lie inside the span, page aligned,
    never added before); n == 0 does nothing; the page at physical 0 is skipped */
 void buddy_add_range(struct buddy *b, uint64_t phys, uint64_t n);

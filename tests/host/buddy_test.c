@@ -1,8 +1,8 @@
 /*
  * buddy_test.c - host test for kernel/buddy.c, the physical page
  * allocator's core. "Physical memory" is a host buffer (aligned_alloc, or
- * an mmap reservation for the 8 GiB span) with virt_offset chosen so that
- * the fake physical base lands on it. A shadow array records what every
+ * an mmap reservation for the 8 GiB span) at the fake physical base's
+ * offset. A shadow array records what every
  * page should be (hole, free, allocated); allocated pages carry a tag the
  * allocator must not disturb, and the per-order free-block counts are
  * compared with the canonical (fully coalesced) decomposition of the
@@ -137,7 +137,7 @@ static bool env_init(struct env *e, const char *name, uint64_t base, uint64_t np
 		fprintf(stderr, "out of host memory\n");
 		exit(2);
 	}
-	buddy_init(&e->b, base, npages, e->meta, (uintptr_t)e->mem - (uintptr_t)base);
+	buddy_init(&e->b, base, npages, e->meta);
 	return true;
 }
 
@@ -728,13 +728,26 @@ static void test_check_detects(struct env *e)
 		FAIL("%s: test bug: nothing free", e->name);
 		return;
 	}
-	unsigned char *v = e->mem + (pa - e->base), save[32];
-	memcpy(save, v, sizeof save);
-	memset(v + 16, 0x77, 8);                        /* a use after free scribbling on it */
+	/* the links live in the metadata, two 32-bit words per page frame:
+	 * damage the block's prev link */
+	uint32_t *link = (uint32_t *)(void *)e->b.links + 2 * ((pa >> 12) - e->b.base_pfn);
+	uint32_t saved = link[1];
+	link[1] = 0x77777777u;
 	const char *err = buddy_check(&e->b);
-	CHECK(err && contains(err, "overwritten"), "%s: buddy_check missed a scribbled link: %s", e->name,
+	CHECK(err && contains(err, "prev is"), "%s: buddy_check missed a damaged link: %s", e->name,
 	      err ? err : "NULL");
-	memcpy(v, save, sizeof save);
+	link[1] = saved;
+
+	/* nothing is written into free memory: a free block's bytes stay as
+	 * they are across allocations and frees of other blocks */
+	unsigned char *v = e->mem + (pa - e->base), save[64];
+	memset(v, 0x5a, sizeof save);
+	memcpy(save, v, sizeof save);
+	uint64_t other = buddy_alloc(&e->b, 0);
+	bool same = other == pa;                /* then it was allocated: fair game */
+	if (other)
+		buddy_free(&e->b, other, 0);
+	CHECK(same || memcmp(v, save, sizeof save) == 0, "%s: the allocator wrote into a free block", e->name);
 
 	uint64_t *w = &e->b.head_map[0][0];
 	*w ^= 1ull << 5;
@@ -903,18 +916,18 @@ static void misc(void)
 	uint64_t meta[64];
 	expecting = true;
 	int before = panic_count;
-	buddy_init(&b, 0x100800, 1, meta, 0);
+	buddy_init(&b, 0x100800, 1, meta);
 	expecting = false;
 	CHECK(panic_count == before + 1 && contains(panic_msg, "not page aligned"),
 	      "buddy_init with a misaligned base: no panic");
 	CHECK(buddy_check(&b) == NULL && buddy_alloc(&b, 0) == 0, "buddy_init with a misaligned base: not empty");
 
-	/* metadata sizes: about 5 bits a page, whatever the base */
+	/* metadata sizes: about 5 bits a page, and 8 bytes of links, whatever the base */
 	uint64_t sizes[] = { 1, 2, 3, 1000, 262144, 6291456 };
 	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
 		uint64_t np = sizes[i];
 		size_t ms = buddy_meta_size(np);
-		CHECK(ms % 8 == 0 && ms >= (np * 5 + 7) / 8 && ms <= np * 5 / 8 + 8 * 3 * NORD * 2,
+		CHECK(ms % 8 == 0 && ms >= np * 8 + (np * 5 + 7) / 8 && ms <= np * 8 + np * 5 / 8 + 8 * 3 * NORD * 2,
 		      "meta size for %" PRIu64 " pages: %zu", np, ms);
 	}
 	CHECK(buddy_meta_size(0) == 0, "meta size for no pages: %zu", buddy_meta_size(0));
