@@ -152,17 +152,27 @@ void lapic_timer_init(uint64_t tsc_hz)
 		return;
 	wr(LAPIC_TIMER_DIV, 0x3);               /* divide by 16 */
 	wr(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
-	uint64_t t0 = rdtsc();
 	wr(LAPIC_TIMER_INIT, 0xffffffffu);
-	while (rdtsc() - t0 < tsc_hz / 100)
-		cpu_relax();
-	uint32_t left = rd(LAPIC_TIMER_CUR);
-	uint64_t t1 = rdtsc();
+	/* the median of three 1 ms windows, each count read bracketed by TSC
+	 * reads (as the TSC's own calibration): 3 ms of start-up, not 10 */
+	uint64_t rate[3];
+	for (int w = 0; w < 3; w++) {
+		uint64_t a0 = rdtsc();
+		uint32_t c0 = rd(LAPIC_TIMER_CUR);
+		uint64_t b0 = rdtsc(), t1;
+		while (rdtsc() - b0 < tsc_hz / 1000)
+			cpu_relax();
+		uint64_t a1 = rdtsc();
+		uint32_t c1 = rd(LAPIC_TIMER_CUR);
+		t1 = rdtsc();
+		uint64_t counted = c0 - c1;
+		if (counted == 0)
+			counted = 1;    /* a timer that did not count: guess, slowly */
+		rate[w] = rate32(counted, (a1 + (t1 - a1) / 2) - (a0 + (b0 - a0) / 2));
+	}
 	wr(LAPIC_TIMER_INIT, 0);
-	uint64_t counted = 0xffffffffu - left;
-	if (counted == 0)
-		counted = 1;            /* a timer that did not count: guess, slowly */
-	timer_per_tsc32 = rate32(counted, t1 - t0);
+	uint64_t lo = rate[0] < rate[1] ? rate[0] : rate[1], hi = rate[0] ^ rate[1] ^ lo;
+	timer_per_tsc32 = rate[2] < lo ? lo : rate[2] > hi ? hi : rate[2];
 }
 
 const char *lapic_timer_mode(void) { return tscdeadline ? "TSC-deadline" : "one-shot"; }
