@@ -7,28 +7,6 @@
  */
 #include "elfcheck.h"
 
-/* The few ELF64 definitions needed; the loader has no <elf.h>. */
-struct elf64_ehdr {
-	unsigned char ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
-struct elf64_shdr {
-	uint32_t name, type;
-	uint64_t flags, addr, offset, size;
-	uint32_t link, info;
-	uint64_t addralign, entsize;
-};
-
 enum { ET_EXEC = 2, EM_X86_64 = 62, PT_LOAD = 1, PF_X = 1, SHT_SYMTAB = 2, SHT_STRTAB = 3 };
 
 #define PAGE 4096ull

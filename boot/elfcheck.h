@@ -8,6 +8,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The few ELF64 definitions needed; the loader has no <elf.h>. */
+struct elf64_ehdr {
+	unsigned char ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+struct elf64_phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+struct elf64_shdr {
+	uint32_t name, type;
+	uint64_t flags, addr, offset, size;
+	uint32_t link, info;
+	uint64_t addralign, entsize;
+};
+
 #define ELF_MAX_LOAD 16
 
 struct elf_segment {

@@ -46,30 +46,9 @@ static int failures, checks;
 	} \
 } while (0)
 
-/* ---- an image builder (the ELF64 layout, written out here) ---- */
+/* ---- an image builder (boot/elfcheck.h's ELF64 layout) ---- */
 
-struct ehdr {
-	unsigned char ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
-struct shdr {
-	uint32_t name, type;
-	uint64_t flags, addr, offset, size;
-	uint32_t link, info;
-	uint64_t addralign, entsize;
-};
-
-_Static_assert(sizeof(struct ehdr) == 64 && sizeof(struct phdr) == 56 && sizeof(struct shdr) == 64,
+_Static_assert(sizeof(struct elf64_ehdr) == 64 && sizeof(struct elf64_phdr) == 56 && sizeof(struct elf64_shdr) == 64,
                "ELF64 header sizes");
 
 enum { PT_LOAD = 1, PT_NOTE = 4, PF_X = 1, PF_W = 2, PF_R = 4 };
@@ -88,16 +67,16 @@ struct img {
 	uint64_t size;
 };
 
-static struct ehdr *EH(struct img *m) { return (struct ehdr *)m->b; }
-static struct phdr *PH(struct img *m, int i) { return (struct phdr *)(m->b + EH(m)->phoff) + i; }
-static struct shdr *SH(struct img *m, int i) { return (struct shdr *)(m->b + EH(m)->shoff) + i; }
+static struct elf64_ehdr *EH(struct img *m) { return (struct elf64_ehdr *)m->b; }
+static struct elf64_phdr *PH(struct img *m, int i) { return (struct elf64_phdr *)(m->b + EH(m)->phoff) + i; }
+static struct elf64_shdr *SH(struct img *m, int i) { return (struct elf64_shdr *)(m->b + EH(m)->shoff) + i; }
 
 /* The base image: text (R X, 0x40 bytes), data (R W, 0x20 bytes of file,
  * a page in memory), a PT_NOTE that must be ignored, and .symtab/.strtab. */
 static void base_image(struct img *m)
 {
 	memset(m, 0, sizeof *m);
-	struct ehdr *e = EH(m);
+	struct elf64_ehdr *e = EH(m);
 	memcpy(e->ident, "\177ELF", 4);
 	e->ident[4] = 2;                /* ELFCLASS64 */
 	e->ident[5] = 1;                /* little-endian */
@@ -113,14 +92,14 @@ static void base_image(struct img *m)
 	e->phnum = 3;
 	e->shentsize = 64;
 	e->shnum = 3;
-	*PH(m, 0) = (struct phdr){ PT_LOAD, PF_R | PF_X, O_TEXT, TEXT, TEXT, 0x40, 0x40, 0x1000 };
-	*PH(m, 1) = (struct phdr){ PT_LOAD, PF_R | PF_W, O_DATA, DATA, DATA, 0x20, 0x1000, 0x1000 };
-	*PH(m, 2) = (struct phdr){ PT_NOTE, PF_R, 0x7fffffffffffull, 0, 0, 0x1000000, 0x1000000, 4 };
+	*PH(m, 0) = (struct elf64_phdr){ PT_LOAD, PF_R | PF_X, O_TEXT, TEXT, TEXT, 0x40, 0x40, 0x1000 };
+	*PH(m, 1) = (struct elf64_phdr){ PT_LOAD, PF_R | PF_W, O_DATA, DATA, DATA, 0x20, 0x1000, 0x1000 };
+	*PH(m, 2) = (struct elf64_phdr){ PT_NOTE, PF_R, 0x7fffffffffffull, 0, 0, 0x1000000, 0x1000000, 4 };
 	memset(m->b + O_TEXT, 0xcc, 0x40);
 	memset(m->b + O_DATA, 0x5a, 0x20);
 	memcpy(m->b + O_STRTAB + 1, "_rt0_amd64_efi", 15);
-	*SH(m, 1) = (struct shdr){ .type = 2, .offset = O_SYMTAB, .size = 48, .link = 2, .entsize = 24 };
-	*SH(m, 2) = (struct shdr){ .type = 3, .offset = O_STRTAB, .size = 16 };
+	*SH(m, 1) = (struct elf64_shdr){ .type = 2, .offset = O_SYMTAB, .size = 48, .link = 2, .entsize = 24 };
+	*SH(m, 2) = (struct elf64_shdr){ .type = 3, .offset = O_STRTAB, .size = 16 };
 	m->size = IMG_SIZE;
 }
 
@@ -195,7 +174,7 @@ static void m_many(struct img *m, int n)
 	EH(m)->phoff = 0x400;
 	EH(m)->phnum = (uint16_t)n;
 	for (int i = 0; i < n; i++)
-		*PH(m, i) = (struct phdr){ PT_LOAD, PF_R | PF_X, O_TEXT, TEXT + 0x1000 * (uint64_t)i,
+		*PH(m, i) = (struct elf64_phdr){ PT_LOAD, PF_R | PF_X, O_TEXT, TEXT + 0x1000 * (uint64_t)i,
 		                           0, 0x40, 0x40, 0x1000 };
 	m->size = 0x400 + 56 * (uint64_t)n;
 }
