@@ -282,7 +282,9 @@ clean:
 
 # ---- rtbench (../shared/bench/SPEC.md): apps/bench against Go on Linux ----
 #
-#   make bench [SMP=N] [BENCH_ONLY=name]           the workloads in the anchor's QEMU configuration
+#   make bench [SMP=N] [BENCH_ONLY=name] [BENCH_TRACE=1]
+#                                                  the workloads in the anchor's QEMU configuration;
+#                                                  BENCH_TRACE: the scheduler's cycles per phase (GODEBUG=benchtrace=1)
 #   make bench-compare [RUNS=3] [ANCHOR=run.sh] [WRITE=1]
 #                                                  Go anchor and ours alternately; WRITE=1 writes docs/performance.md
 #
@@ -293,7 +295,8 @@ BENCH_SMP = $(if $(filter file,$(origin SMP)),2,$(SMP))
 RUNS ?= 3
 
 bench: $(BUILD)/apps/bench/usb.img
-	$(Q)$(PYTHON) tools/bench.py --build-dir $(BUILD) --smp $(BENCH_SMP) $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
+	$(Q)$(PYTHON) tools/bench.py --build-dir $(BUILD) --smp $(BENCH_SMP) $(if $(BENCH_ONLY),--only $(BENCH_ONLY)) \
+		$(if $(BENCH_TRACE),--trace)
 
 bench-compare: $(BUILD)/apps/bench/usb.img
 	$(Q)$(PYTHON) tools/bench_compare.py --build-dir $(BUILD) --smp $(BENCH_SMP) --runs $(RUNS) \

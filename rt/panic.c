@@ -7,6 +7,7 @@
  * exit(code) is the normal end: "exit status N", then the machine stops.
  */
 #include "runtime.h"
+#include "benchtrace.h"
 #include "os.h"
 #include "print.h"
 
@@ -14,6 +15,7 @@ static uint32_t dying;          /* atomic: a panic or throw is printing */
 
 _Noreturn void exit(int code)
 {
+	benchtrace_print();
 	printf("exit status %d\n", code);
 	exitmachine(code);
 }

@@ -25,6 +25,7 @@
  * no system calls, so no handoff of Ps around them.
  */
 #include "runtime.h"
+#include "benchtrace.h"
 #include "mheap.h"
 #include "os.h"
 #include "print.h"
@@ -441,7 +442,10 @@ void wakep(void)
 	if (__atomic_load_n(&sched.nmspinning, __ATOMIC_ACQUIRE) != 0 ||
 	    !__atomic_compare_exchange_n(&sched.nmspinning, &zero, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return;
+	m *mp = getg()->m;
+	uint64_t t = bt_start();
 	startm(NULL, true);
+	bt_end(mp, BT_WAKEP, t);
 }
 
 /* wakep_nolock_wait is wakep for sysmon's interrupt: it must not wait for
@@ -690,6 +694,10 @@ static GDBSTOP _Noreturn void execute(g *gp)
 	gp->m = mp;
 	casgstatus(gp, _Grunnable, _Grunning);
 	mp->p->schedtick++;
+	if (__builtin_expect(debug.benchtrace, 0)) {
+		bt_end(mp, BT_SCHEDULE, mp->btsched);
+		mp->btcount[BT_SWITCH]++;
+	}
 	gogo(&gp->sched);
 	__builtin_unreachable();
 }
@@ -761,7 +769,10 @@ top:;
 			mp->spinning = true;
 			__atomic_add_fetch(&sched.nmspinning, 1, __ATOMIC_ACQ_REL);
 		}
-		if ((gp = stealWork(pp)) != NULL)
+		uint64_t t = bt_start();
+		gp = stealWork(pp);
+		bt_end(mp, BT_STEAL, t);
+		if (gp)
 			return gp;
 	}
 
@@ -800,9 +811,13 @@ idle:;
 			break;
 		}
 	}
-	if (pollUntil && timersleep(pollUntil))
+	uint64_t t = bt_start();
+	if (pollUntil && timersleep(pollUntil)) {
+		bt_end(mp, BT_IDLE, t);
 		goto top;
+	}
 	stopm();
+	bt_end(mp, BT_IDLE, t);
 	goto top;
 }
 
@@ -855,6 +870,7 @@ _Noreturn void schedule(void)
 		throw("schedule: holding locks");
 	if (getg() != mp->g0)
 		throw("schedule: not on g0");
+	mp->btsched = bt_start();
 	if (mp->lockedg && ncpu > 1) {
 		/* With one CPU there is no other M to hand the P to: the
 		 * only M runs everything, its locked G included. */
@@ -874,8 +890,11 @@ top:;
 		gp = globrunqget(pp, 1);
 		unlock(&sched.lock);
 	}
-	if (!gp)
+	if (!gp) {
+		uint64_t t = bt_start();
 		gp = findrunnable();
+		bt_end(mp, BT_FINDRUN, t);
+	}
 	if (mp->spinning)
 		resetspinning();
 	if (gp->lockedm) {
@@ -899,6 +918,7 @@ static void park_m(g *gp)
 	m *mp = getg()->m;
 	casgstatus(gp, _Grunning, _Gwaiting);
 	dropg();
+	bt_end(mp, BT_PARK, mp->btpark);
 	bool (*fn)(g *, void *) = mp->waitunlockf;
 	if (fn) {
 		mp->waitunlockf = NULL;
@@ -927,6 +947,7 @@ void gopark(bool (*unlockf)(g *gp, void *lock), void *lock, uint32_t reason)
 	mp->waitlock = lock;
 	gp->waitreason = reason;
 	gp->waitsince = nanotime();
+	mp->btpark = bt_start();
 	mp->locks--;            /* not releasem: no preemption between here and park_m */
 	mcall(park_m);
 }
@@ -934,10 +955,12 @@ void gopark(bool (*unlockf)(g *gp, void *lock), void *lock, uint32_t reason)
 void goready(g *gp)
 {
 	m *mp = acquirem();
+	uint64_t t = bt_start();
 	casgstatus(gp, _Gwaiting, _Grunnable);
 	runqput(mp->p, gp, true);
-	releasem(mp);
 	wakep();
+	bt_end(mp, BT_READY, t);
+	releasem(mp);
 }
 
 /* goschedImpl: the goroutine goes to the global queue, so a yield or a

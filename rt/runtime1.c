@@ -88,6 +88,7 @@ static const struct cmdline_debugvar dbgvars[] = {
 	{"schedtrace", &debug.schedtrace},
 	{"scheddetail", &debug.scheddetail},
 	{"asyncpreemptoff", &debug.asyncpreemptoff},
+	{"benchtrace", &debug.benchtrace},
 };
 
 /* parsedebugvars reads GODEBUG=name=val,name=val (Go's format). */

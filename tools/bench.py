@@ -113,7 +113,7 @@ def boot(image, smp, words, log_path, emit):
                 for raw in done:
                     text = qemu.clean_console(raw.decode("utf-8", "replace")).rstrip()
                     lines.append(text)
-                    if text.startswith("BENCH ") or text.startswith("# "):
+                    if text.startswith(("BENCH ", "# ", "benchtrace: ")):
                         emit(text)
             rc = proc.wait()
         except BaseException:
@@ -164,6 +164,9 @@ def main(argv=None):
     p.add_argument("--smp", type=int, default=2, help="guest CPUs (default %(default)s)")
     p.add_argument("--only", metavar="NAME", choices=ALL, help="run this workload alone")
     p.add_argument("--results", metavar="FILE", help="also write the output lines here")
+    p.add_argument("--trace", action="store_true",
+                   help="boot with GODEBUG=benchtrace=1: the scheduler's cycles per phase, "
+                        "printed at the end of each boot (use with --only)")
     args = p.parse_args(argv)
 
     image = args.image or os.path.join(args.build_dir, "apps", "bench", "usb.img")
@@ -185,7 +188,8 @@ def main(argv=None):
         log_path = os.path.join(logdir, f"console-{i}.log")
         t0 = time.monotonic()
         try:
-            got, err = boot(image, args.smp, words, log_path, emit)
+            got, err = boot(image, args.smp, words + (["GODEBUG=benchtrace=1"] if args.trace else []),
+                            log_path, emit)
         except qemu.SetupError as e:
             print(f"bench.py: {e}", file=sys.stderr)
             return 1
