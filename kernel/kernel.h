@@ -112,6 +112,7 @@ bool ioapic_route_isa(uint8_t irq, uint8_t vector, uint32_t dest_apicid);
 struct cpuinfo {
 	uint32_t apicid;
 	volatile uint32_t online;       /* the CPU runs kernel code */
+	uint32_t halted;                /* in cpu_idle, about to hlt or halted: cpu_wake must send an IPI */
 	int64_t tsc_skew;               /* its TSC minus the boot CPU's at bring-up, ticks */
 	uint64_t tsc_skew_err;          /* the measurement's uncertainty, ticks */
 };

@@ -254,9 +254,15 @@ bool cpu_start(int idx, uint64_t stack_top, void (*entry)(void *), void *arg)
 	return ok;
 }
 
+/* cpu_wake ends CPU idx's cpu_idle. The caller has set the key that CPU
+ * waits on; a CPU not halted will see it before halting (the fence pairs
+ * with cpu_idle's), so only a halted one costs an IPI. */
 void cpu_wake(int idx)
 {
-	if (idx != cpu_index())
+	if (idx == cpu_index())
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&cpus[idx].halted, __ATOMIC_RELAXED))
 		lapic_ipi(cpus[idx].apicid, WAKE_VECTOR);
 }
 
@@ -271,12 +277,17 @@ void cpu_preempt(int idx)
  * between), so a wake-up IPI sent after the check still ends the hlt. */
 void cpu_idle(volatile uint32_t *key)
 {
+	uint32_t *halted = &cpus[cpu_index()].halted;
 	__asm__ volatile("cli" ::: "memory");
+	__atomic_store_n(halted, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);        /* pairs with cpu_wake's */
 	if (__atomic_load_n(key, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(halted, 0, __ATOMIC_RELAXED);
 		__asm__ volatile("sti" ::: "memory");
 		return;
 	}
 	__asm__ volatile("sti; hlt" ::: "memory");
+	__atomic_store_n(halted, 0, __ATOMIC_RELAXED);
 }
 
 static int others_online(void)

@@ -105,9 +105,16 @@ void notewakeup(struct note *n, m *mp)
 	oswakeup(mp->cpu);
 }
 
-/* notesleep halts this CPU until the note is set (never spins). */
+/* notesleep halts this CPU until the note is set. It first polls for
+ * NOTESPIN_NS: an M that ran out of work is often handed more within
+ * microseconds, and a CPU that is not halted is woken without an IPI
+ * (cpu_wake). Bounded, so an idle CPU still halts at once in effect. */
+#define NOTESPIN_NS 20000
 void notesleep(struct note *n)
 {
+	int64_t until = nanotime() + NOTESPIN_NS;
+	while (!__atomic_load_n(&n->key, __ATOMIC_ACQUIRE) && nanotime() < until)
+		__asm__ volatile("pause");
 	while (!__atomic_load_n(&n->key, __ATOMIC_ACQUIRE))
 		osidle(&n->key);
 }
