@@ -115,6 +115,9 @@ def loadavg():
         return "?"
 
 
+KEEP_FROM = "## Where the time goes"
+
+
 def write_page(path, lines, meta):
     text = [
         "# Performance: rtbench against Go on Linux",
@@ -145,8 +148,19 @@ def write_page(path, lines, meta):
     ] + lines + [""]
     if meta["notes"]:
         text += ["Notes from this measurement:", ""] + [f"- {n}" for n in meta["notes"]] + [""]
+    # the hand-written part below the table (hot paths, scaling, targets)
+    # survives a new measurement
+    kept = ""
+    try:
+        with open(path) as f:
+            old = f.read()
+        at = old.find("\n" + KEEP_FROM)
+        if at >= 0:
+            kept = old[at + 1:]
+    except OSError:
+        pass
     with open(path, "w") as f:
-        f.write("\n".join(text))
+        f.write("\n".join(text) + ("\n" + kept if kept else ""))
 
 
 def main(argv=None):
