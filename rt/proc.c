@@ -833,6 +833,7 @@ idle:;
  * halts until the earliest of them, then takes an idle P to run it.
  * Returns false when another M is already the sleeper (this one stops).
  */
+#define TIMER_EARLY_NS 20000
 static bool timersleep(int64_t until)
 {
 	m *mp = getg()->m;
@@ -841,8 +842,14 @@ static bool timersleep(int64_t until)
 	__atomic_store_n(&sched.pollwake, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&sched.pollUntil, until, __ATOMIC_RELEASE);
 	__atomic_store_n(&sched.pollerm, mp, __ATOMIC_RELEASE);
+	/* The timer interrupt is armed TIMER_EARLY_NS early and the last
+	 * stretch polled: an interrupt's way out of hlt takes tens of
+	 * microseconds under emulation (a few on hardware), which would all be
+	 * lateness. */
+	while (!__atomic_load_n(&sched.pollwake, __ATOMIC_ACQUIRE) && nanotime() < until - TIMER_EARLY_NS)
+		osidle_until(&sched.pollwake, until - TIMER_EARLY_NS);
 	while (!__atomic_load_n(&sched.pollwake, __ATOMIC_ACQUIRE) && nanotime() < until)
-		osidle_until(&sched.pollwake, until);
+		__asm__ volatile("pause");
 	__atomic_store_n(&sched.pollerm, NULL, __ATOMIC_RELEASE);
 	__atomic_store_n(&sched.polling, 0, __ATOMIC_RELEASE);
 	lock(&sched.lock);
