@@ -34,17 +34,7 @@
 #define DATA    (TEXT + 0x1000)
 #define ENTRY   (TEXT + 0x10)
 
-static int failures, checks;
-
-#define CHECK(cond, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-	} \
-} while (0)
+#include "check.h"
 
 /* ---- an image builder (boot/elfcheck.h's ELF64 layout) ---- */
 

@@ -33,19 +33,7 @@
 
 #include "runtime.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		if (failures <= 40) { \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr); \
-		} \
-	} \
-} while (0)
+#include "check.h"
 
 /* ---- what runq.c needs from the rest of the runtime ---- */
 

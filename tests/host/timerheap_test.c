@@ -21,19 +21,7 @@
 
 #include "timerheap.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		if (failures <= 40) { \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr); \
-		} \
-	} \
-} while (0)
+#include "check.h"
 
 /* heap_ok checks pp's heap entirely; what names the step for a failure. */
 static bool heap_ok(p *pp, const char *what)
