@@ -54,12 +54,57 @@ static void usable(const struct bootinfo_mem *m, uint64_t *lo, uint64_t *hi)
 		*hi = *lo;
 }
 
+/*
+ * Under emulation, which pages are handed out first matters a great deal
+ * (on a PC it does not): the first write to a page the firmware ran code
+ * from makes TCG throw away that page's translations, a few hundred
+ * microseconds a page; an untouched 2 MiB of guest memory costs a host
+ * fault and clear when first written, a millisecond; memory the firmware
+ * wrote as data costs nothing more. So the firmware's data goes into the
+ * allocator last (the free lists are LIFO: it is handed out first), and
+ * its code regions are held back until the allocator has nothing else
+ * (they are a few MiB): added at boot, they would merge with the data
+ * around them into blocks handed out at once.
+ */
+#define MAX_HELD 128
+static struct { uint64_t lo, hi; } held[MAX_HELD];
+static int nheld;
+static uint64_t held_pages;
+
+/* add_region hands [lo, hi) to the allocator, less the metadata's range. */
+static void add_region(uint64_t lo, uint64_t hi, uint64_t meta_lo, uint64_t meta_hi)
+{
+	if (lo < meta_hi && meta_lo < hi) {
+		if (lo < meta_lo)
+			buddy_add_range(&buddy, lo, (meta_lo - lo) / PAGE);
+		lo = meta_hi;
+	}
+	if (hi > lo)
+		buddy_add_range(&buddy, lo, (hi - lo) / PAGE);
+}
+
+/* release_held adds the held-back code regions; physlock held. */
+static bool release_held(void)
+{
+	if (nheld == 0)
+		return false;
+	for (int i = 0; i < nheld; i++)
+		buddy_add_range(&buddy, held[i].lo, (held[i].hi - held[i].lo) / PAGE);
+	nheld = 0;
+	held_pages = 0;
+	return true;
+}
+
 /* carve takes n bytes for metadata from the first free region with room,
- * moving its start past them; returns the physical address. */
+ * the firmware's data preferred (see MAX_HELD); returns the physical
+ * address. */
 static uint64_t carve(uint64_t n, uint64_t *taken_lo, uint64_t *taken_hi)
 {
 	n = (n + PAGE - 1) & ~(PAGE - 1);
-	for (uint32_t i = 0; i < bootinfo->mmap_count; i++) {
+	for (uint32_t k = 0; k < 2 * bootinfo->mmap_count; k++) {
+		uint32_t i = k % bootinfo->mmap_count;
+		if (k < bootinfo->mmap_count && bootinfo->mmap[i].type != BI_MEM_BOOT_DATA)
+			continue;
 		uint64_t lo, hi;
 		usable(&bootinfo->mmap[i], &lo, &hi);
 		if (hi - lo >= n) {
@@ -93,25 +138,23 @@ void physmem_init(void)
 	if (!meta)
 		buddy_fatal("no room for the allocator's bitmaps");
 	buddy_init(&buddy, span_lo, npages, phys_to_virt(meta));
-	/* The firmware's data goes in last, so
-	 * that, the free lists being LIFO, it is handed out first: under a
-	 * hypervisor that backs guest memory on first use, every untouched
-	 * 2 MiB the boot writes costs a fault and a clear in the host (a
-	 * millisecond under emulation); on a PC the order is immaterial. */
-	for (int warm = 0; warm <= 1; warm++) {
+	for (int pass = 0; pass < 2; pass++) {          /* see MAX_HELD */
 		for (uint32_t i = 0; i < bootinfo->mmap_count; i++) {
 			uint32_t t = bootinfo->mmap[i].type;
-			if ((t == BI_MEM_BOOT_DATA) != warm)
+			if ((t == BI_MEM_BOOT_DATA) != pass)
 				continue;
 			uint64_t lo, hi;
 			usable(&bootinfo->mmap[i], &lo, &hi);
-			if (lo < meta_hi && meta_lo < hi) {     /* the region the metadata came from */
-				if (lo < meta_lo)
-					buddy_add_range(&buddy, lo, (meta_lo - lo) / PAGE);
-				lo = meta_hi;
+			if (hi <= lo)
+				continue;
+			if (t == BI_MEM_BOOT_CODE && nheld < MAX_HELD &&
+			    (hi <= meta_lo || lo >= meta_hi)) {
+				held[nheld].lo = lo;
+				held[nheld++].hi = hi;
+				held_pages += (hi - lo) / PAGE;
+				continue;
 			}
-			if (hi > lo)
-				buddy_add_range(&buddy, lo, (hi - lo) / PAGE);
+			add_region(lo, hi, meta_lo, meta_hi);
 		}
 	}
 	ready = true;
@@ -125,6 +168,8 @@ void *page_alloc(size_t n)
 		buddy_fatal("page_alloc before physmem_init");
 	uint64_t fl = spin_lock_irqsave(&physlock);
 	uint64_t pa = buddy_alloc_pages(&buddy, n);
+	if (!pa && release_held())
+		pa = buddy_alloc_pages(&buddy, n);
 	spin_unlock_irqrestore(&physlock, fl);
 	if (!pa)
 		return NULL;
@@ -140,8 +185,12 @@ void page_free(void *v, size_t n)
 	spin_unlock_irqrestore(&physlock, fl);
 }
 
-uint64_t page_free_count(void) { return __atomic_load_n(&buddy.free_pages, __ATOMIC_RELAXED); }
-uint64_t page_total_count(void) { return buddy.total_pages; }
+/* The held-back code regions count as free memory: they are, to any caller. */
+uint64_t page_free_count(void)
+{
+	return __atomic_load_n(&buddy.free_pages, __ATOMIC_RELAXED) + __atomic_load_n(&held_pages, __ATOMIC_RELAXED);
+}
+uint64_t page_total_count(void) { return buddy.total_pages + __atomic_load_n(&held_pages, __ATOMIC_RELAXED); }
 
 /* lowmem_page hands out a page below 1 MiB (for real-mode code), or 0. */
 uint64_t lowmem_page(void)

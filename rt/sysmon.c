@@ -88,7 +88,7 @@ static bool wakeidle(int64_t now)
 }
 
 /* sysmon is one round of Go's sysmon loop (its sleeps are the timer's). */
-void sysmon(int64_t now)
+GDBSTOP void sysmon(int64_t now)
 {
 	int did = retake(now) + wakeidle(now);
 	/* from runtime_main on, as Go's sysmon, which runtime.main starts */
