@@ -4,14 +4,18 @@
  * Go copies a goroutine's stack to a bigger one when it runs out; C cannot
  * move a stack (pointers into it are everywhere), so here each goroutine
  * owns a fixed slot of address space, stackmax bytes (command line
- * stackmax=, default 256 KiB), and the slot is backed one page at a time:
+ * stackmax=, default 128 KiB), and the slot is backed one page at a time:
  *
  *   slot:  [guard page][ ...... unmapped until touched ...... ][top page]
  *                      ^ stack.lo                     stack.hi ^ g
  *
  * The goroutine's g sits at the top of its own top page, above the
  * stack, so a goroutine costs exactly one page until it needs more, plus
- * its share of a page table (8 slots per table at 256 KiB). When the
+ * its share of a page table (16 slots per table at 128 KiB: 256 bytes).
+ * The default is musl's thread stack size: deep enough for C code that
+ * keeps big buffers off the stack, and it keeps that share to a sixteenth
+ * of a page; stackmax=1M gives room for deep recursion at 2 KiB more
+ * page table per goroutine. When the
  * goroutine touches the page below its lowest backed one, the page fault
  * comes here (stack_fault) and a zeroed page is mapped; the faulting
  * instruction then runs again. Touching the guard page is a stack
@@ -48,7 +52,7 @@ uint64_t stackinuse(void) { return __atomic_load_n(&stackpages, __ATOMIC_RELAXED
  */
 void stackinit(void)
 {
-	int64_t max = getenv_int("stackmax", 256 * 1024, 16 * 1024, 1ll << 30);
+	int64_t max = getenv_int("stackmax", 128 * 1024, 16 * 1024, 1ll << 30);
 	stackmax = ((uintptr_t)max + PAGE - 1) & ~(PAGE - 1);
 	uint64_t pages = physPagesTotal();
 	uint64_t space = pages * stackmax;

@@ -481,7 +481,7 @@ CASES = [
         "name": "stackoverflow",
         "cmdline": "test=stackoverflow",
         "expect_exit": 2,
-        "require_order": [r"^runtime: goroutine stack exceeds 262144-byte limit$",
+        "require_order": [r"^runtime: goroutine stack exceeds 131072-byte limit$",
                           r"^runtime: sp=0x[0-9a-f]+ stack=\[0x[0-9a-f]+, 0x[0-9a-f]+\]$",
                           r"^fatal error: stack overflow$", r"^goroutine \d+ \[running\]:$",
                           r"^forever", r"^\.\.\.additional frames elided\.\.\.$", r"^exit status 2$"],

@@ -61,14 +61,14 @@ static void deep_recursion(void)
 	memstats_t before, during;
 	read_memstats(&before);
 	int n0 = numgoroutine();
-	struct deep d = { .depth = 200 };   /* ~200 KiB of frames */
+	struct deep d = { .depth = 100 };   /* ~100 KiB of frames, of 124 KiB */
 	go(deepfn, &d);
 	while (!d.done || numgoroutine() > n0)  /* until its G is on the free list */
 		gosched();
-	KT_EXPECT_EQ(d.sum, expected_sum(200));
-	KT_ASSERT(d.mapped >= 190 * 1024);  /* the stack grew page by page */
+	KT_EXPECT_EQ(d.sum, expected_sum(100));
+	KT_ASSERT(d.mapped >= 95 * 1024);  /* the stack grew page by page */
 	read_memstats(&during);
-	KT_ASSERT(during.stack_inuse >= before.stack_inuse + 180 * 1024);
+	KT_ASSERT(during.stack_inuse >= before.stack_inuse + 90 * 1024);
 
 	/* the next goroutine reuses that G (the per-P free list is LIFO) and
 	 * gets its stack back with only the top page */
@@ -86,7 +86,7 @@ static void deep_recursion(void)
 static void test_stack_limit(void)
 {
 	g *gp = getg();
-	KT_EXPECT_EQ(stackmaxbytes(), 256 * 1024);
+	KT_EXPECT_EQ(stackmaxbytes(), 128 * 1024);
 	/* the slot: guard page, stack, and this g at the top of its top page */
 	uintptr_t slotend = (gp->stack.hi + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
 	KT_EXPECT_EQ(slotend - (gp->stack.lo - PAGE), stackmaxbytes());
@@ -128,7 +128,7 @@ static int nwaiting(void)
  */
 static void test_goroutine_cost(void)
 {
-	enum { WANT = 100000, BOUND = 4096 + 512 };
+	enum { WANT = 100000, BOUND = 4096 + 256 };
 	memstats_t before, after;
 	read_memstats(&before);
 	int n = WANT;
