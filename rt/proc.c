@@ -960,7 +960,6 @@ void gopark(bool (*unlockf)(g *gp, void *lock), void *lock, uint32_t reason)
 	mp->waitunlockf = unlockf;
 	mp->waitlock = lock;
 	gp->waitreason = reason;
-	gp->waitsince = nanotime();
 	mp->btpark = bt_start();
 	mp->locks--;            /* not releasem: no preemption between here and park_m */
 	mcall(park_m);

@@ -123,7 +123,6 @@ struct g {
 	gofunc startfn;         /* the function go() was given */
 	void *startarg;
 	bool preempt;           /* preemption requested */
-	int64_t waitsince;      /* nanotime when it blocked, for tracebacks */
 	g *alllink;             /* on allgs; written once, under allglock */
 	uintptr_t stackmapped;  /* lowest backed address of stack; the running g (page faults) */
 	bool system;            /* a runtime goroutine (bgsweep): hidden from the program */
