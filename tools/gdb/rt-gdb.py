@@ -45,12 +45,18 @@ class RtError(Exception):
 def value_of(name):
     """A runtime global, also one that is static in its file (allgs)."""
     try:
-        return gdb.parse_and_eval(name)
+        v = gdb.parse_and_eval(name)
+        if not v.is_optimized_out:
+            return v
     except gdb.error:
-        sym = gdb.lookup_static_symbol(name)
-        if sym is None:
-            raise RtError(f"no symbol {name}: is this kernel.elf?") from None
-        return sym.value()
+        pass
+    # A link-time-optimised image may describe a static twice, once
+    # without a location: take the description that has one.
+    for sym in gdb.lookup_static_symbols(name):
+        v = sym.value()
+        if not v.is_optimized_out:
+            return v
+    raise RtError(f"no symbol {name}: is this kernel.elf?")
 
 
 def enum_names(member, prefix):
