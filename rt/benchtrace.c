@@ -15,6 +15,8 @@ static const char *const names[BT_N] = {
 	[BT_READY] = "goready",
 	[BT_WAKEP] = "wakep: startm",
 	[BT_SWITCH] = "execute",
+	[BT_LOCKWAIT] = "lock: waiting",
+	[BT_MALG] = "malg (new G)",
 };
 
 void benchtrace_print(void)

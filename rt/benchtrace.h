@@ -19,8 +19,11 @@ enum {
 	BT_READY,       /* goready: runnext, and wakep */
 	BT_WAKEP,       /* startm from wakep: an idle M and its CPU woken (IPI) */
 	BT_SWITCH,      /* execute to gogo: count only */
+	BT_LOCKWAIT,    /* lock(): waiting for a runtime lock another M holds */
+	BT_MALG,        /* malg: a new G, its stack page allocated and mapped */
 	BT_N
 };
+_Static_assert(BT_N <= sizeof(((m *)0)->btcount) / sizeof(uint64_t), "m.btcount too small");
 
 static inline uint64_t bt_start(void)
 {

@@ -5,14 +5,20 @@
  * waiting side spins with pause and will sleep once Ms can be woken.
  */
 #include "runtime.h"
+#include "benchtrace.h"
 
 void lock(struct mutex *l)
 {
 	g *gp = getg();
 	gp->m->locks++;
-	while (__atomic_exchange_n(&l->key, 1, __ATOMIC_ACQUIRE))
+	if (__builtin_expect(!__atomic_exchange_n(&l->key, 1, __ATOMIC_ACQUIRE), 1))
+		return;
+	uint64_t t = bt_start();
+	do {
 		while (__atomic_load_n(&l->key, __ATOMIC_RELAXED))
 			__asm__ volatile("pause");
+	} while (__atomic_exchange_n(&l->key, 1, __ATOMIC_ACQUIRE));
+	bt_end(gp->m, BT_LOCKWAIT, t);
 }
 
 bool trylock(struct mutex *l)

@@ -217,7 +217,9 @@ static GDBSTOP g *newproc1(gofunc fn, void *arg, bool system)
 	p *pp = mp->p;
 	g *newg = gfget(pp);
 	if (!newg) {
+		uint64_t t = bt_start();
 		newg = malg();
+		bt_end(mp, BT_MALG, t);
 		newg->atomicstatus = _Gdead;
 		allgadd(newg);
 	}
