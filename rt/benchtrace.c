@@ -17,6 +17,7 @@ static const char *const names[BT_N] = {
 	[BT_SWITCH] = "execute",
 	[BT_LOCKWAIT] = "lock: waiting",
 	[BT_MALG] = "malg (new G)",
+	[BT_UNMAP] = "sysUnused+TLB",
 };
 
 void benchtrace_print(void)

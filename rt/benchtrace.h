@@ -21,6 +21,7 @@ enum {
 	BT_SWITCH,      /* execute to gogo: count only */
 	BT_LOCKWAIT,    /* lock(): waiting for a runtime lock another M holds */
 	BT_MALG,        /* malg: a new G, its stack page allocated and mapped */
+	BT_UNMAP,       /* sysUnused: pages unmapped, every other CPU's TLB flushed */
 	BT_N
 };
 _Static_assert(BT_N <= sizeof(((m *)0)->btcount) / sizeof(uint64_t), "m.btcount too small");

@@ -16,6 +16,7 @@
  */
 #include "runtime.h"
 #include "os.h"
+#include "benchtrace.h"
 #include "../kernel/kernel.h"
 
 #define PAGE 4096ull
@@ -53,7 +54,10 @@ bool sysMap(void *v, size_t n)
 
 static void freebatch(const uint64_t *pa, size_t n)
 {
+	m *mp = getg()->m;
+	uint64_t t = bt_start();
 	tlb_shootdown();
+	bt_end(mp, BT_UNMAP, t);
 	for (size_t i = 0; i < n; i++)
 		page_free(phys_to_virt(pa[i]), 1);
 }

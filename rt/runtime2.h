@@ -155,8 +155,8 @@ struct m {
 	struct note park;       /* stopm sleeps here; startm wakes it */
 	int64_t timerwhen;      /* this CPU's idle sleep ends then (nanotime), 0: none; owner */
 	void (*mstartfn)(void); /* run by mstart1 before scheduling */
-	uint64_t btcycles[10];   /* GODEBUG=benchtrace: cycles per phase (benchtrace.h); owner */
-	uint64_t btcount[10];
+	uint64_t btcycles[12];   /* GODEBUG=benchtrace: cycles per phase (benchtrace.h); owner */
+	uint64_t btcount[12];
 	uint64_t btsched, btpark;       /* when schedule / gopark began */
 };
 
