@@ -101,6 +101,7 @@ void lapic_eoi(void);
 void lapic_ipi(uint32_t apicid, uint8_t vector);
 void lapic_ipi_init(uint32_t apicid);
 void lapic_ipi_startup(uint32_t apicid, uint8_t page);
+void lapic_timer_calib_start(void);
 void lapic_timer_init(uint64_t tsc_hz);
 void lapic_timer_arm(uint64_t deadline_tsc);    /* 0: disarm */
 const char *lapic_timer_mode(void);
@@ -135,6 +136,7 @@ void idt_load(void);
 
 /* ---- TSC (tsc.c) ---- */
 uint64_t tsc_calibrate(const char *force);      /* Hz, 0 when no reference clock answered */
+uint64_t tsc_calibrate_finish(void);            /* Hz, over a longer window (see tsc.c) */
 void tsc_skew_answer(void);             /* on a new CPU: answer the boot CPU's handshake */
 int64_t tsc_skew_measure(uint64_t *err);/* on the boot CPU: the new CPU's TSC minus ours */
 const char *tsc_source(void);

@@ -136,14 +136,33 @@ void lapic_ipi_startup(uint32_t apicid, uint8_t page)
 	icr(apicid, 0x4600 | page);                     /* STARTUP at page << 12 */
 }
 
-/*
- * lapic_timer_init chooses the timer's mode: TSC-deadline where CPUID
- * offers it (the deadline is a TSC value: no conversion, no drift), else
- * one-shot counting down at the bus clock divided by 16, measured here
- * against the TSC over 10 ms. Called on the boot CPU; the APs share the
- * result (every CPU of a machine runs its APIC timer at the same rate).
- */
-void lapic_timer_init(uint64_t tsc_hz)
+/* A count read bracketed by TSC reads, retried while the bracket is wide
+ * (a descheduled virtual CPU, an SMI): the count goes with the bracket's
+ * middle. */
+struct timer_sample {
+	uint64_t tsc;
+	uint32_t count;
+};
+
+static struct timer_sample timer_sample(void)
+{
+	for (int tries = 0;; tries++) {
+		uint64_t a = rdtsc();
+		uint32_t c = rd(LAPIC_TIMER_CUR);
+		uint64_t b = rdtsc();
+		if (b - a < 200000 || tries > 20)       /* ~50-100 us at 2-4 GHz */
+			return (struct timer_sample){ a + (b - a) / 2, c };
+	}
+}
+
+static struct timer_sample calib_start;
+static bool calib_started;
+
+/* lapic_timer_calib_start sets the boot CPU's APIC timer counting down
+ * (masked) from its largest count, so that lapic_timer_init can measure
+ * its rate over whatever the boot does in between - the TSC's own
+ * calibration - instead of waiting for it. */
+void lapic_timer_calib_start(void)
 {
 	uint32_t r[4];
 	x86_cpuid(1, 0, r);
@@ -153,26 +172,33 @@ void lapic_timer_init(uint64_t tsc_hz)
 	wr(LAPIC_TIMER_DIV, 0x3);               /* divide by 16 */
 	wr(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
 	wr(LAPIC_TIMER_INIT, 0xffffffffu);
-	/* the median of three 1 ms windows, each count read bracketed by TSC
-	 * reads (as the TSC's own calibration): 3 ms of start-up, not 10 */
-	uint64_t rate[3];
-	for (int w = 0; w < 3; w++) {
-		uint64_t a0 = rdtsc();
-		uint32_t c0 = rd(LAPIC_TIMER_CUR);
-		uint64_t b0 = rdtsc(), t1;
-		while (rdtsc() - b0 < tsc_hz / 1000)
-			cpu_relax();
-		uint64_t a1 = rdtsc();
-		uint32_t c1 = rd(LAPIC_TIMER_CUR);
-		t1 = rdtsc();
-		uint64_t counted = c0 - c1;
-		if (counted == 0)
-			counted = 1;    /* a timer that did not count: guess, slowly */
-		rate[w] = rate32(counted, (a1 + (t1 - a1) / 2) - (a0 + (b0 - a0) / 2));
-	}
+	calib_start = timer_sample();
+	calib_started = true;
+}
+
+/*
+ * lapic_timer_init chooses the timer's mode: TSC-deadline where CPUID
+ * offers it (the deadline is a TSC value: no conversion, no drift), else
+ * one-shot counting down at the bus clock divided by 16, measured against
+ * the TSC from lapic_timer_calib_start to here (at least 1 ms: at 62.5
+ * MHz, a count per 16 ns and a bracket of a microsecond or two at each
+ * end, about 0.1 %). Called on the boot CPU; the APs share the
+ * result (every CPU of a machine runs its APIC timer at the same rate).
+ */
+void lapic_timer_init(uint64_t tsc_hz)
+{
+	if (!calib_started)
+		lapic_timer_calib_start();
+	if (tscdeadline)
+		return;
+	while (rdtsc() - calib_start.tsc < tsc_hz / 1000)
+		cpu_relax();
+	struct timer_sample end = timer_sample();
 	wr(LAPIC_TIMER_INIT, 0);
-	uint64_t lo = rate[0] < rate[1] ? rate[0] : rate[1], hi = rate[0] ^ rate[1] ^ lo;
-	timer_per_tsc32 = rate[2] < lo ? lo : rate[2] > hi ? hi : rate[2];
+	uint64_t counted = calib_start.count - end.count;
+	if (counted == 0)
+		counted = 1;    /* a timer that did not count: guess, slowly */
+	timer_per_tsc32 = rate32(counted, end.tsc - calib_start.tsc);
 }
 
 const char *lapic_timer_mode(void) { return tscdeadline ? "TSC-deadline" : "one-shot"; }

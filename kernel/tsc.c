@@ -2,9 +2,9 @@
  * tsc.c - the time-stamp counter's frequency, and short delays on it.
  *
  * In order of preference: CPUID leaf 15h (the crystal ratio: exact),
- * leaf 16h (the nominal base frequency), or a measurement over 10 ms
- * against the HPET, the ACPI PM timer (3.579545 MHz), or PIT channel 2
- * (1.193182 MHz). tsc_calibrate(force) can insist on one source (the
+ * leaf 16h (the nominal base frequency), or a measurement against the
+ * HPET (over the boot's own work: tsc_calibrate_finish), the ACPI PM
+ * timer (3.579545 MHz, 2 ms), or PIT channel 2 (1.193182 MHz, 3 x 10 ms). tsc_calibrate(force) can insist on one source (the
  * command line's clocksource=, used by the tests of each path).
  */
 #include "kernel.h"
@@ -104,9 +104,29 @@ static uint64_t hpet_window(volatile uint64_t *h, uint64_t ticks, uint64_t hpet_
 	return (t1 - t0) * hpet_hz / (c1 - c0);
 }
 
-/* from_hpet: the HPET's main counter, period in femtoseconds. The median
- * of three 1 ms windows: as good as one 10 ms window here (emulated MMIO
- * reads jitter by microseconds) in a third of the time. */
+/* hpet_sample: the HPET's count and the middle of the TSC reads around
+ * it, retried while they are far apart (a descheduled virtual CPU). */
+static void hpet_sample(volatile uint64_t *h, uint64_t *tsc, uint64_t *count)
+{
+	for (int tries = 0;; tries++) {
+		uint64_t a = rdtsc(), c = h[30], b = rdtsc();
+		if (b - a < 200000 || tries > 20) {     /* ~50-100 us at 2-4 GHz */
+			*tsc = a + (b - a) / 2;
+			*count = c;
+			return;
+		}
+	}
+}
+
+/* The HPET's long window: from_hpet takes its first sample and returns a
+ * rate from a short window, good to a fraction of a percent, for the rest
+ * of the boot; tsc_calibrate_finish takes the second sample when the boot
+ * has done its other work (milliseconds later), so the long window costs
+ * no waiting. */
+static volatile uint64_t *hpet_regs;
+static uint64_t hpet_freq, hpet_tsc0, hpet_count0;
+
+/* from_hpet: the HPET's main counter, period in femtoseconds. */
 static uint64_t from_hpet(void)
 {
 	if (!acpi.hpet_addr)
@@ -120,12 +140,13 @@ static uint64_t from_hpet(void)
 	h[2] |= 1;                              /* general configuration: enable */
 	(void)h[30];                            /* the first read maps and warms the way */
 	uint64_t hpet_hz = 1000000000000000ull / period_fs;
-	uint64_t hz[3];
-	for (int i = 0; i < 3; i++)
-		if (!(hz[i] = hpet_window(h, hpet_hz / 1000, hpet_hz)))
-			return 0;
-	uint64_t lo = hz[0] < hz[1] ? hz[0] : hz[1], hi = hz[0] ^ hz[1] ^ lo;
-	return hz[2] < lo ? lo : hz[2] > hi ? hi : hz[2];
+	hpet_sample(h, &hpet_tsc0, &hpet_count0);
+	uint64_t f = hpet_window(h, hpet_hz / 4000, hpet_hz);  /* 250 us */
+	if (f) {
+		hpet_regs = h;
+		hpet_freq = hpet_hz;
+	}
+	return f;
 }
 
 /* from_pmtimer: the ACPI PM timer, 24 or 32 bits at 3.579545 MHz. */
@@ -164,6 +185,29 @@ static bool streq(const char *a, const char *b)
 	while (*a && *a == *b)
 		a++, b++;
 	return *a == *b;
+}
+
+/* tsc_calibrate_finish returns the TSC rate over the HPET's long window
+ * (at least 1 ms, waited for if the boot was quicker; each end is a read
+ * bracketed within a microsecond or two), or the rate
+ * tsc_calibrate returned when it used another source. */
+uint64_t tsc_calibrate_finish(void)
+{
+	if (!hpet_regs)
+		return hz;
+	while (rdtsc() - hpet_tsc0 < hz / 1000)
+		cpu_relax();
+	uint64_t t1, c1;
+	hpet_sample(hpet_regs, &t1, &c1);
+	uint64_t dt = t1 - hpet_tsc0, dc = c1 - hpet_count0;
+	while (dt > ~0ull / hpet_freq) {        /* a very long boot: keep the product in 64 bits */
+		dt >>= 1;
+		dc >>= 1;
+	}
+	if (dc > 0)
+		hz = dt * hpet_freq / dc;
+	hpet_regs = 0;
+	return hz;
 }
 
 /* tsc_calibrate tries the sources in order, or only force (a name above). */

@@ -19,6 +19,7 @@ extern uint64_t tsc_hz;
 void settls(uintptr_t *tls);
 void osearlyinit(uint64_t bootinfo_phys);
 void osinit(void);
+void osclockfinish(void);            /* the clock's calibration, ended (schedinit) */
 const char *getcmdline(void);
 void write_console(const char *s, size_t n);
 uint64_t cputicks(void);

@@ -53,6 +53,13 @@ const char *getcmdline(void)
 	return kcmdline();
 }
 
+static void setclockrate(uint64_t hz)
+{
+	tsc_hz = hz;
+	tick_per_ns32 = ((hz / 1000) << 32) / 1000000;
+	ns_per_tick_32 = (1000000000ull << 32) / hz;
+}
+
 void osinit(void)
 {
 	inittrace_mark("osinit");
@@ -60,6 +67,7 @@ void osinit(void)
 	ncpu = ncpus;                   /* newm may find some do not answer */
 	physPageSize = 4096;
 	const char *force = gogetenv("clocksource");
+	lapic_timer_calib_start();      /* measured from here to osclockfinish */
 	tsc_hz = tsc_calibrate(force);
 	if (!tsc_hz && force) {
 		printf("warning: clocksource=%s is not available here; using the default\n", force);
@@ -69,11 +77,25 @@ void osinit(void)
 		printf("runtime: cannot calibrate the TSC; assuming 1 GHz\n");
 		tsc_hz = 1000000000;
 	}
-	tick_per_ns32 = ((tsc_hz / 1000) << 32) / 1000000;
-	lapic_timer_init(tsc_hz);
+	setclockrate(tsc_hz);
 	set_intr_handler(TIMER_VECTOR, on_timer);
 	set_intr_handler(PREEMPT_VECTOR, on_preempt);
-	ns_per_tick_32 = (1000000000ull << 32) / tsc_hz;
+}
+
+/*
+ * osclockfinish ends the clock's calibration, in schedinit before
+ * anything has kept a time: the TSC's rate over the reference clock's
+ * long window (tsc.c), then the APIC timer's against the TSC over the
+ * same stretch. osinit's rate until here is good to a fraction of a
+ * percent; the boot's work in between is the waiting a calibration
+ * needs, so it costs no time of its own.
+ */
+void osclockfinish(void)
+{
+	uint64_t hz = tsc_calibrate_finish();
+	if (hz)
+		setclockrate(hz);
+	lapic_timer_init(tsc_hz);
 }
 
 uint64_t cputicks(void)

@@ -38,6 +38,7 @@ void schedinit(void)
 	preemptinit();                  /* how much vector state a preemption saves */
 	alginit();                      /* random seed */
 	/* goargs/goenvs: args() already split argv and environment */
+	osclockfinish();                /* before anything keeps a time */
 	parsedebugvars();               /* GODEBUG: inittrace decides from here */
 	inittrace_decide();
 	/* gcinit: no collector; memory is freed explicitly (API.md) */

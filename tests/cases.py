@@ -316,7 +316,7 @@ CASES = [
     },
     {
         "name": "schedtrace",
-        "cmdline": "test=time:sleepers_1000 GODEBUG=schedtrace=100",
+        "cmdline": "test=time:sleepers_1000 GODEBUG=schedtrace=10",
         "ktap": True,
         "smp": 4,
         "require": [r"^SCHED \d+ms: gomaxprocs=4 idleprocs=\d+ threads=5 spinningthreads=\d+ "
