@@ -51,10 +51,18 @@ extern void goexit_asm(void);
 
 /* ---- G status ---- */
 
+/* casgstatus moves gp from old to new. Go needs a compare-and-swap here
+ * because its collector claims Gs by setting a scan bit in the status;
+ * with no collector, each transition has a single writer (the G itself,
+ * or the one waker that took it off a wait queue under that queue's
+ * lock), so a checked store does: no locked instruction on the switch
+ * path. */
 void casgstatus(g *gp, uint32_t old, uint32_t new)
 {
-	uint32_t seen = old;
-	if (!__atomic_compare_exchange_n(&gp->atomicstatus, &seen, new, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	uint32_t seen = __atomic_load_n(&gp->atomicstatus, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(seen == old, 1)) {
+		__atomic_store_n(&gp->atomicstatus, new, __ATOMIC_RELEASE);
+	} else {
 		printf("runtime: casgstatus: goroutine %ld from %u to %u, but it is %u\n", gp->goid, old, new, seen);
 		throw("casgstatus: bad incoming values");
 	}
@@ -896,7 +904,6 @@ _Noreturn void schedule(void)
 top:;
 	p *pp = mp->p;
 	g *gp = NULL;
-	consolepoll();                  /* a reader waiting for input that came */
 	if (__atomic_load_n(&sched.gcwaiting, __ATOMIC_ACQUIRE)) {
 		gcstopm();
 		goto top;
