@@ -41,7 +41,8 @@ KCFLAGS = -std=c11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -Iinclude -I$(BUILD)/gen \
 	-mno-red-zone -mcmodel=kernel -fno-pic -fno-pie -mcx16 \
 	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
-	-fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -MMD -MP
+	-fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -MMD -MP \
+	-mstringop-strategy=unrolled_loop
 # The runtime and the machine layer never touch SSE registers, so traps
 # need not save them; programs may use them freely.
 RTCFLAGS = $(KCFLAGS) -mgeneral-regs-only

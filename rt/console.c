@@ -27,10 +27,17 @@ bool console_waiting(void)
 	return __atomic_load_n(&reader, __ATOMIC_ACQUIRE) != NULL;
 }
 
+/* consolepending: input has arrived for a parked reader (consolepoll
+ * would ready it). */
+bool consolepending(void)
+{
+	return __atomic_load_n(&pending, __ATOMIC_ACQUIRE) && __atomic_load_n(&reader, __ATOMIC_ACQUIRE);
+}
+
 /* consolepoll readies the reader once input has arrived; on g0. */
 void consolepoll(void)
 {
-	if (!__atomic_load_n(&pending, __ATOMIC_ACQUIRE) || !__atomic_load_n(&reader, __ATOMIC_ACQUIRE))
+	if (!consolepending())
 		return;
 	g *gp = __atomic_exchange_n(&reader, NULL, __ATOMIC_ACQ_REL);
 	if (gp)

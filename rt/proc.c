@@ -51,21 +51,24 @@ extern void goexit_asm(void);
 
 /* ---- G status ---- */
 
+static __attribute__((noinline, cold)) void badgstatus(g *gp, uint32_t old, uint32_t new, uint32_t seen)
+{
+	printf("runtime: casgstatus: goroutine %ld from %u to %u, but it is %u\n", gp->goid, old, new, seen);
+	throw("casgstatus: bad incoming values");
+}
+
 /* casgstatus moves gp from old to new. Go needs a compare-and-swap here
  * because its collector claims Gs by setting a scan bit in the status;
  * with no collector, each transition has a single writer (the G itself,
  * or the one waker that took it off a wait queue under that queue's
  * lock), so a checked store does: no locked instruction on the switch
  * path. */
-void casgstatus(g *gp, uint32_t old, uint32_t new)
+static inline void casgstatus(g *gp, uint32_t old, uint32_t new)
 {
 	uint32_t seen = __atomic_load_n(&gp->atomicstatus, __ATOMIC_ACQUIRE);
-	if (__builtin_expect(seen == old, 1)) {
-		__atomic_store_n(&gp->atomicstatus, new, __ATOMIC_RELEASE);
-	} else {
-		printf("runtime: casgstatus: goroutine %ld from %u to %u, but it is %u\n", gp->goid, old, new, seen);
-		throw("casgstatus: bad incoming values");
-	}
+	if (__builtin_expect(seen != old, 0))
+		badgstatus(gp, old, new, seen);
+	__atomic_store_n(&gp->atomicstatus, new, __ATOMIC_RELEASE);
 }
 
 uint32_t readgstatus(g *gp)
@@ -913,6 +916,8 @@ top:;
 		gp = globrunqget(pp, 1);
 		unlock(&sched.lock);
 	}
+	if (!gp && !__atomic_load_n(&pp->timer0When, __ATOMIC_ACQUIRE) && !consolepending())
+		gp = runqget(pp);       /* the common case, without findrunnable's frame */
 	if (!gp) {
 		uint64_t t = bt_start();
 		gp = findrunnable();

@@ -26,7 +26,6 @@ void unlock_nopreempt(struct mutex *l);
 
 /* proc.c */
 extern bool mainStarted;
-void casgstatus(g *gp, uint32_t old, uint32_t new);
 uint32_t readgstatus(g *gp);
 m *acquirem(void);
 void releasem(m *mp);
@@ -94,6 +93,7 @@ void preemptinit(void);
 
 /* console.c */
 void consolepoll(void);
+bool consolepending(void);
 bool console_waiting(void);
 void gopreempt_m(g *gp);
 extern uint64_t npreempt_total;
