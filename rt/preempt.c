@@ -12,7 +12,11 @@
  *
  * Not a safe point, and so deferred until releasem/unlock ends the
  * section: runtime critical sections (m->locks > 0), g0, a stack switch in
- * progress (rsp not on the goroutine's stack), the runtime's own assembly.
+ * progress (rsp not on the goroutine's stack), and any code but the
+ * program's own (linker.ld's user text): as in Go, the runtime itself is
+ * never preempted asynchronously. Its C code reads getg()->m into a
+ * register and uses it later; a goroutine preempted in between and
+ * resumed on another M would update the old M (its lock count, say).
  * Kernel spin locks run with interrupts off, so no preemption reaches them.
  */
 #include "runtime.h"
@@ -21,7 +25,7 @@
 #include "../kernel/kernel.h"
 
 extern char asyncPreempt[];
-extern char runtime_asm_start[], runtime_asm_end[];
+extern char __user_text_start[], __user_text_end[];
 
 uint32_t xsave_bytes;           /* for asyncPreempt: the XSAVE area, 0 for FXSAVE */
 uint64_t npreempt_total;        /* atomic */
@@ -35,8 +39,8 @@ static bool safepoint(g *gp, m *mp, int32_t held, struct trapframe *tf)
 	if (tf->rsp <= gp->stack.lo || tf->rsp > gp->stack.hi)
 		return false;           /* mid stack switch, or not its stack at all */
 	uint64_t pc = tf->rip;
-	if (pc >= (uint64_t)runtime_asm_start && pc < (uint64_t)runtime_asm_end)
-		return false;           /* gogo, mcall, asyncPreempt itself */
+	if (pc < (uint64_t)__user_text_start || pc >= (uint64_t)__user_text_end)
+		return false;           /* the runtime's own code, asm or C */
 	return true;
 }
 
