@@ -164,7 +164,7 @@ $(BUILD)/apps/%.o: apps/%.c include/rt.h include/string.h Makefile | deps
 define example
 $(BUILD)/apps/$(1)/kernel.elf: $(KOBJS) $(patsubst %.c,$(BUILD)/%.o,$(wildcard apps/$(1)/*.c)) linker.ld
 	@echo "  LD      $$@"
-	$(Q)$(CC) $(RTCFLAGS) $(LTOFLAGS) $(KLDFLAGS) -o $$@ $(KOBJS) $(patsubst %.c,$(BUILD)/%.o,$(wildcard apps/$(1)/*.c))
+	$(Q)$(CC) $$(RTCFLAGS) $$(LTOFLAGS) $$(KLDFLAGS) -o $$@ $(KOBJS) $(patsubst %.c,$(BUILD)/%.o,$(wildcard apps/$(1)/*.c))
 
 $(BUILD)/apps/$(1)/usb.img: $(BUILD)/apps/$(1)/kernel.elf $(BUILD)/BOOTX64.EFI iso/mkimage.sh $(wildcard apps/$(1)/cmdline.txt)
 	$(Q)cp $(BUILD)/BOOTX64.EFI $(BUILD)/apps/$(1)/BOOTX64.EFI
