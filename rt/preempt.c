@@ -30,6 +30,13 @@ extern char __user_text_start[], __user_text_end[];
 uint32_t xsave_bytes;           /* for asyncPreempt: the XSAVE area, 0 for FXSAVE */
 uint64_t npreempt_total;        /* atomic */
 
+/* asyncsafepc: whether code at pc may be preempted asynchronously (the
+ * program's own, not the runtime's). */
+bool asyncsafepc(uintptr_t pc)
+{
+	return pc >= (uintptr_t)__user_text_start && pc < (uintptr_t)__user_text_end;
+}
+
 static bool safepoint(g *gp, m *mp, int32_t held, struct trapframe *tf)
 {
 	if (held > 0 || mp->dying || gp == mp->g0 || gp != mp->curg || gp->system)
@@ -38,10 +45,7 @@ static bool safepoint(g *gp, m *mp, int32_t held, struct trapframe *tf)
 		return false;
 	if (tf->rsp <= gp->stack.lo || tf->rsp > gp->stack.hi)
 		return false;           /* mid stack switch, or not its stack at all */
-	uint64_t pc = tf->rip;
-	if (pc < (uint64_t)__user_text_start || pc >= (uint64_t)__user_text_end)
-		return false;           /* the runtime's own code, asm or C */
-	return true;
+	return asyncsafepc(tf->rip);
 }
 
 /* preempt_check runs at the end of an interrupt: held is m->locks at the

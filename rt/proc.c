@@ -925,10 +925,12 @@ top:;
 	}
 	if (mp->spinning)
 		resetspinning();
-	if (gp->lockedm) {
+	if (gp->lockedm && gp->lockedm != mp) {
 		startlockedm(gp);
 		goto top;
 	}
+	/* a G locked to this M comes back through the queues only with one
+	 * CPU (see the top: its M does not wait for it alone): run it */
 	execute(gp);
 }
 

@@ -88,6 +88,7 @@ void sysmon_start(void);
 void timerintr(struct trapframe *tf);
 void preemptintr(struct trapframe *tf);
 void preempt_check(struct trapframe *tf, int32_t held);
+bool asyncsafepc(uintptr_t pc);
 bool wakep_nolock_wait(void);
 void preemptinit(void);
 

@@ -54,6 +54,20 @@ CASES = [
         "expect_exit": 0,
     },
     {
+        "name": "init-gosched-smp1",
+        "cmdline": "test=boot inittest=gosched",
+        "ktap": True,
+        "smp": 1,
+        "require": [r"^inittest: init yielded 3 times on m0$"],
+    },
+    {
+        "name": "init-gosched-smp2",
+        "cmdline": "test=boot inittest=gosched",
+        "ktap": True,
+        "smp": 2,
+        "require": [r"^inittest: init yielded 3 times on m0$"],
+    },
+    {
         "name": "ktap-print",
         "cmdline": "test=print",
         "ktap": True,

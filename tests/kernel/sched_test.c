@@ -250,3 +250,17 @@ static void idle10(void)
 	printf("idle10: done\n");
 }
 KTEST_MAIN(idle10, idle10);
+
+/* inityield: with inittest=gosched on the command line, package init
+ * yields three times. Init runs locked to m0; with one CPU the locked G
+ * comes back to m0 through the run queues, and must simply run. */
+static void inityield(void)
+{
+	const char *t = gogetenv("inittest");
+	if (!t || strcmp(t, "gosched") != 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		gosched();
+	printf("inittest: init yielded 3 times on m%ld\n", (long)getg()->m->id);
+}
+RT_INIT(inityield);

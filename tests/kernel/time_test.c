@@ -330,9 +330,89 @@ static void test_vector_state_survives(void)
 	sleep_ns(5000000);
 }
 
+/* Only the program's code is an asynchronous safe point: runtime C code
+ * keeps getg()->m in registers, and a goroutine preempted there and
+ * resumed on another M would update the old M. */
+static void test_runtime_not_safepoint(void)
+{
+	KT_ASSERT(asyncsafepc((uintptr_t)test_runtime_not_safepoint));
+	KT_ASSERT(asyncsafepc((uintptr_t)vecloop_sse));
+	KT_ASSERT(!asyncsafepc((uintptr_t)lock));
+	KT_ASSERT(!asyncsafepc((uintptr_t)chan_send));
+	KT_ASSERT(!asyncsafepc((uintptr_t)schedule));
+	KT_ASSERT(!asyncsafepc((uintptr_t)gogo));
+	KT_ASSERT(!asyncsafepc((uintptr_t)mcall));
+}
+
+/* Goroutines in the runtime's channel and lock paths all the time, their
+ * CPUs asked to preempt every 200 us: every value arrives once, and back
+ * in its own code a goroutine's M never holds a lock count (a preemption
+ * inside the runtime could leave one behind on the M it left). */
+struct relay {
+	chan_t *in, *out;
+	int n;
+	int locked;             /* times the M had m->locks != 0 in our code */
+	volatile uint32_t done;
+};
+
+static void relayer(void *arg)
+{
+	struct relay *r = arg;
+	for (int i = 0; i < r->n; i++) {
+		long v;
+		chan_recv(r->in, &v);
+		chan_send(r->out, &v);
+		if (getg()->m->locks != 0)
+			r->locked++;
+	}
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+static void test_preempted_in_channel_paths(void)
+{
+	if (numcpu() < 2) {
+		kt_skip("needs 2 CPUs (a preempter beside the workers)");
+		return;
+	}
+	enum { N = 20000, RELAYS = 4 };
+	chan_t *c[RELAYS + 1];
+	for (int i = 0; i <= RELAYS; i++)
+		c[i] = chan_make(sizeof(long), 0);
+	struct relay r[RELAYS];
+	stoppreempt = 0;
+	go(preempter, NULL);
+	for (int i = 0; i < RELAYS; i++) {
+		r[i] = (struct relay){ .in = c[i], .out = c[i + 1], .n = N };
+		go(relayer, &r[i]);
+	}
+	long sum = 0;
+	for (long v = 1; v <= N; v++) {
+		chan_send(c[0], &v);
+		long got;
+		chan_recv(c[RELAYS], &got);
+		sum += got;
+	}
+	for (int i = 0; i < RELAYS; i++)
+		while (!__atomic_load_n(&r[i].done, __ATOMIC_ACQUIRE))
+			gosched();
+	__atomic_store_n(&stoppreempt, 1, __ATOMIC_RELEASE);
+	sleep_ns(5000000);
+	KT_EXPECT_EQ(sum, (long)N * (N + 1) / 2);
+	int locked = 0;
+	for (int i = 0; i < RELAYS; i++)
+		locked += r[i].locked;
+	KT_EXPECT_EQ(locked, 0);
+	printf("# %d values through %d relays, %lu preemptions in all so far\n", N, RELAYS,
+	       (unsigned long)__atomic_load_n(&npreempt_total, __ATOMIC_RELAXED));
+	for (int i = 0; i <= RELAYS; i++)
+		chan_close(c[i]);
+}
+
 static const struct ktest_case preempt_cases[] = {
 	{test_tight_loop_does_not_starve, "tight_loop_does_not_starve"},
 	{test_vector_state_survives, "vector_registers_survive_preemption"},
+	{test_runtime_not_safepoint, "runtime_code_not_a_safe_point"},
+	{test_preempted_in_channel_paths, "preempted_in_channel_paths"},
 };
 KTEST_SUITE(preempt, preempt_cases);
 
