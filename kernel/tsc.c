@@ -4,8 +4,9 @@
  * In order of preference: CPUID leaf 15h (the crystal ratio: exact),
  * leaf 16h (the nominal base frequency), or a measurement against the
  * HPET (over the boot's own work: tsc_calibrate_finish), the ACPI PM
- * timer (3.579545 MHz, 2 ms), or PIT channel 2 (1.193182 MHz, 3 x 10 ms). tsc_calibrate(force) can insist on one source (the
- * command line's clocksource=, used by the tests of each path).
+ * timer (3.579545 MHz, 2 ms), or PIT channel 2 (1.193182 MHz, 3 x 10
+ * ms). tsc_calibrate(force) can insist on one source (the command line's
+ * clocksource=, used by the tests of each path).
  */
 #include "kernel.h"
 #include "cpu.h"
@@ -124,7 +125,7 @@ static void hpet_sample(volatile uint64_t *h, uint64_t *tsc, uint64_t *count)
  * has done its other work (milliseconds later), so the long window costs
  * no waiting. */
 static volatile uint64_t *hpet_regs;
-static uint64_t hpet_freq, hpet_tsc0, hpet_count0;
+static uint64_t hpet_freq, hpet_tsc0, hpet_count0, hpet_mask;
 
 /* from_hpet: the HPET's main counter, period in femtoseconds. */
 static uint64_t from_hpet(void)
@@ -145,6 +146,8 @@ static uint64_t from_hpet(void)
 	if (f) {
 		hpet_regs = h;
 		hpet_freq = hpet_hz;
+		/* capabilities bit 13: a 64-bit main counter; else it wraps at 2^32 */
+		hpet_mask = (h[0] >> 13) & 1 ? ~0ull : 0xffffffffull;
 	}
 	return f;
 }
@@ -199,7 +202,7 @@ uint64_t tsc_calibrate_finish(void)
 		cpu_relax();
 	uint64_t t1, c1;
 	hpet_sample(hpet_regs, &t1, &c1);
-	uint64_t dt = t1 - hpet_tsc0, dc = c1 - hpet_count0;
+	uint64_t dt = t1 - hpet_tsc0, dc = (c1 - hpet_count0) & hpet_mask;
 	while (dt > ~0ull / hpet_freq) {        /* a very long boot: keep the product in 64 bits */
 		dt >>= 1;
 		dc >>= 1;
