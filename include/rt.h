@@ -21,8 +21,15 @@ void main_main(void);                       /* defined by the program */
 /* RT_INIT(fn) registers void fn(void) to run before main_main, in link
  * order, on the main goroutine (Go's package init). */
 typedef void (*rt_initfn)(void);
+/* no_reorder: GCC emits a file's static objects in any order it likes
+ * (at -O2, reversed); this keeps a file's registrations in source order. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define RT_INIT_ORDERED no_reorder,
+#else
+#define RT_INIT_ORDERED
+#endif
 #define RT_INIT(fn) \
-	static const rt_initfn rt_init_##fn __attribute__((used, section(".rt_init"), aligned(8))) = (fn)
+	static const rt_initfn rt_init_##fn __attribute__((RT_INIT_ORDERED used, section(".rt_init"), aligned(8))) = (fn)
 
 _Noreturn void exit(int code);              /* whole machine: last console line "exit status N" */
 

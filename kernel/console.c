@@ -4,21 +4,41 @@
  * "\r\n" on the serial line so terminals and logs read alike.
  *
  * A spin lock keeps lines from different CPUs whole; it is taken with
- * interrupts off and is never held across anything that can block.
+ * interrupts off and is never held across anything that can block. A CPU
+ * that already holds it writes straight through: an NMI (the watchdog's
+ * report) or a fault (a stack overflow) that came in the middle of a line
+ * must still be able to say so, and waiting would be a self-deadlock.
  */
 #include "console.h"
 #include "kernel.h"
 
-static struct spinlock conslock;
+static struct spinlock conslock = { .name = "conslock" };
+static int32_t owner = -1;              /* the CPU holding conslock; atomic */
 
-void console_write(const char *s, size_t n)
+static void put(const char *s, size_t n)
 {
-	uint64_t fl = spin_lock_irqsave(&conslock);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
 			serial_putc('\r');
 		serial_putc(s[i]);
 		fbcons_putc(s[i]);
 	}
-	spin_unlock_irqrestore(&conslock, fl);
+}
+
+void console_write(const char *s, size_t n)
+{
+	uint64_t fl;
+	__asm__ volatile("pushfq; pop %0; cli" : "=r"(fl) : : "memory");
+	int self = cpu_index();
+	if (__atomic_load_n(&owner, __ATOMIC_RELAXED) == self) {
+		put(s, n);              /* nested: this CPU was interrupted mid-write */
+	} else {
+		spin_lock_irqsave(&conslock);
+		__atomic_store_n(&owner, self, __ATOMIC_RELAXED);
+		put(s, n);
+		__atomic_store_n(&owner, -1, __ATOMIC_RELAXED);
+		spin_unlock_irqrestore(&conslock, 0);
+	}
+	if (fl & (1u << 9))
+		__asm__ volatile("sti" ::: "memory");
 }

@@ -2,9 +2,23 @@
  * desc.c - the GDT (with a TSS) and the IDT.
  *
  * Long mode needs little of the GDT: one code and one data segment for the
- * kernel, and a TSS whose interrupt stack table gives double faults and
- * page faults a known-good stack (a goroutine that overflows its stack
- * page-faults with rsp in the guard page; the handler must not run there).
+ * kernel, and a TSS whose interrupt stack table (IST) gives every vector a
+ * stack of its CPU's own. Goroutine stacks are backed a page at a time, so
+ * the goroutine's stack is no place for the CPU to push a frame: a push
+ * onto an unbacked page would fault while the vector is already accepted
+ * (a timer or IPI lost for good, its in-service bit never cleared), and a
+ * goroutine that overflows page-faults with rsp in the guard page. So:
+ *
+ *   IST_DF    double fault
+ *   IST_PF    page fault (stack growth runs here)
+ *   IST_NMI   NMI (the lockup watchdog's report runs here)
+ *   IST_EXC   every other exception
+ *   IST_IRQ   every interrupt and IPI (vectors 32 and up), as Linux's
+ *             irq stacks
+ *
+ * Interrupt gates keep interrupts off in every handler and nothing in them
+ * turns them on, so one stack per kind cannot be entered twice; a fault
+ * inside a handler lands on another kind's stack.
  */
 #include "kernel.h"
 #include "cpu.h"
@@ -13,9 +27,7 @@
 #define SEL_KDATA 0x10
 #define SEL_TSS   0x18
 
-#define IST_DF 1        /* double fault */
-#define IST_PF 2        /* page fault */
-#define IST_NMI 3
+enum { IST_DF = 1, IST_PF, IST_NMI, IST_EXC, IST_IRQ, NIST = IST_IRQ };
 
 struct tss {
 	uint32_t reserved0;
@@ -40,7 +52,7 @@ struct idt_entry {
 struct cpudesc {
 	uint64_t gdt[5];
 	struct tss tss;
-	uint8_t ist[3][IST_SIZE] __attribute__((aligned(16)));
+	uint8_t ist[NIST][IST_SIZE] __attribute__((aligned(16)));
 };
 
 static struct cpudesc bspdesc;          /* the boot CPU's, before pages can be allocated */
@@ -69,7 +81,7 @@ static void gdt_load(struct cpudesc *c)
 	c->gdt[0] = 0;
 	c->gdt[1] = 0x00af9a000000ffffull;      /* 64-bit code, present, ring 0 */
 	c->gdt[2] = 0x00cf92000000ffffull;      /* data, present, writable */
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NIST; i++)
 		c->tss.ist[i] = (uint64_t)&c->ist[i][IST_SIZE];
 	c->tss.iomap_base = sizeof c->tss;
 	uint64_t base = (uint64_t)&c->tss, limit = sizeof c->tss - 1;
@@ -107,7 +119,7 @@ static void set_gate(int v, uint64_t handler, int ist)
 void idt_init(void)
 {
 	for (int v = 0; v < 256; v++)
-		set_gate(v, trap_vectors[v], 0);
+		set_gate(v, trap_vectors[v], v < 32 ? IST_EXC : IST_IRQ);
 	set_gate(T_DOUBLE_FAULT, trap_vectors[T_DOUBLE_FAULT], IST_DF);
 	set_gate(T_PAGE_FAULT, trap_vectors[T_PAGE_FAULT], IST_PF);
 	set_gate(T_NMI, trap_vectors[T_NMI], IST_NMI);

@@ -29,8 +29,12 @@ static inline uint64_t virt_to_phys(const void *va)
 }
 
 /* ---- spin locks (spinlock.c): for the machine layer's own short sections ---- */
-struct spinlock { volatile uint32_t locked; int32_t cpu; };
+/* A lock the page-fault path takes (fixedstack) must never be taken on a
+ * demand-backed stack: a stack-growth fault while holding it would wait
+ * for it forever. spin_lock_irqsave checks, and ends the machine if not. */
+struct spinlock { volatile uint32_t locked; bool fixedstack; const char *name; };
 uint64_t spin_lock_irqsave(struct spinlock *l);
+void set_demand_stacks(uint64_t lo, uint64_t hi);   /* the runtime's, for that check */
 void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags);
 
 /* ---- descriptors (desc.c) ---- */
@@ -98,8 +102,11 @@ void lapic_init_ap(void);
 bool lapic_x2apic(void);
 uint32_t lapic_id(void);
 void lapic_eoi(void);
+void lapic_set_tpr(uint8_t tpr);
+bool lapic_timer_blocked(void);
 void lapic_ipi(uint32_t apicid, uint8_t vector);
 void lapic_ipi_init(uint32_t apicid);
+void lapic_ipi_nmi(uint32_t apicid);
 void lapic_ipi_startup(uint32_t apicid, uint8_t page);
 void lapic_timer_calib_start(void);
 void lapic_timer_init(uint64_t tsc_hz);
@@ -133,6 +140,16 @@ void tlb_shootdown(void);               /* every other online CPU flushes its TL
 void cpus_stop(void);                   /* the other CPUs halt (exit) */
 void gdt_init_ap(void);
 void idt_load(void);
+
+/* ---- lockup watchdog (watchdog.c) ---- */
+bool watchdog_start(uint64_t tsc_hz);   /* every CPU up; false: one CPU, no watchdog */
+void watchdog_stop(void);               /* a crash is printing, or the machine stops */
+void watchdog_tick(void);               /* each timer interrupt */
+uint64_t watchdog_deadline(uint64_t deadline);  /* a timer deadline (TSC), bounded */
+void watchdog_rearm(void);              /* end of an interrupt: keep this CPU's timer armed */
+enum { WD_NOT_OURS, WD_RESUME, WD_STUCK };
+int watchdog_probe(bool intr_on);       /* an NMI came: the watchdog's probe? (trap.c) */
+bool watchdog_nmi(void);                /* this CPU is being reported stuck (the runtime's NMI hook) */
 
 /* ---- TSC (tsc.c) ---- */
 uint64_t tsc_calibrate(const char *force);      /* Hz, 0 when no reference clock answered */

@@ -22,7 +22,7 @@ enum {
 	LAPIC_ID = 0x20, LAPIC_EOI = 0xb0, LAPIC_SVR = 0xf0, LAPIC_ESR = 0x280,
 	LAPIC_ICR_LO = 0x300, LAPIC_ICR_HI = 0x310, LAPIC_LVT_TIMER = 0x320,
 	LAPIC_LVT_LINT0 = 0x350, LAPIC_LVT_LINT1 = 0x360, LAPIC_LVT_ERROR = 0x370,
-	LAPIC_TPR = 0x80,
+	LAPIC_TPR = 0x80, LAPIC_PPR = 0xa0,
 };
 #define LVT_MASKED (1u << 16)
 #define ICR_PENDING (1u << 12)
@@ -57,6 +57,21 @@ uint32_t lapic_id(void)
 {
 	uint32_t id = rd(LAPIC_ID);
 	return x2apic ? id : id >> 24;
+}
+
+/* lapic_set_tpr: interrupts of a priority class at or below tpr >> 4 wait
+ * (a test plants with it the state a lost EOI leaves behind). */
+void lapic_set_tpr(uint8_t tpr)
+{
+	wr(LAPIC_TPR, tpr);
+}
+
+/* lapic_timer_blocked: whether this CPU's timer interrupt could not be
+ * taken now for its priority (an interrupt of its class or above in
+ * service, or the task priority), whatever the interrupt flag says. */
+bool lapic_timer_blocked(void)
+{
+	return (rd(LAPIC_PPR) & 0xf0) >= (TIMER_VECTOR & 0xf0);
 }
 
 void lapic_eoi(void)
@@ -124,6 +139,11 @@ static void icr(uint32_t apicid, uint32_t lo)
 void lapic_ipi(uint32_t apicid, uint8_t vector)
 {
 	icr(apicid, vector);                            /* fixed, physical, edge */
+}
+
+void lapic_ipi_nmi(uint32_t apicid)
+{
+	icr(apicid, 0x4400);                            /* NMI, level assert (the vector is ignored) */
 }
 
 void lapic_ipi_init(uint32_t apicid)
@@ -204,9 +224,11 @@ void lapic_timer_init(uint64_t tsc_hz)
 const char *lapic_timer_mode(void) { return tscdeadline ? "TSC-deadline" : "one-shot"; }
 
 /* lapic_timer_arm makes this CPU's timer interrupt at TSC value deadline
- * (at once if it has passed); 0 disarms it. */
+ * (at once if it has passed); 0 disarms it. The watchdog, while it runs,
+ * bounds every deadline: each CPU must keep ticking. */
 void lapic_timer_arm(uint64_t deadline)
 {
+	deadline = watchdog_deadline(deadline);
 	if (tscdeadline) {
 		wr(LAPIC_LVT_TIMER, LVT_TSCDEADLINE | TIMER_VECTOR);
 		wrmsr(MSR_TSC_DEADLINE, deadline ? tscdeadline_value(deadline) : 0);   /* 0 disarms */

@@ -20,7 +20,7 @@
 #define LOW_LIMIT (1ull << 20)
 
 static struct buddy buddy;
-static struct spinlock physlock;
+static struct spinlock physlock = { .fixedstack = true, .name = "physlock" };
 static uint64_t lowmem_next = 0x1000, lowmem_end;   /* the page at 0 is never used */
 static bool ready;
 

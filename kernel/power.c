@@ -38,6 +38,7 @@ _Noreturn void machine_halt(void)
 _Noreturn void machine_exit(int code)
 {
 	cli();
+	watchdog_stop();        /* the other CPUs are about to stop ticking */
 	cpus_stop();
 	if (cpu_under_qemu())
 		outb(0xf4, (uint8_t)code);

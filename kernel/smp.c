@@ -149,12 +149,20 @@ void smp_init(int maxcpus)
 	uint32_t self = lapic_id();
 	cpus[0].apicid = self;
 	cpus[0].online = 1;
-	int n = 1;
+	int n = 1, capable = 0;
 	for (int i = 0; i < acpi.ncpu && n < MAXCPU; i++) {
+		if (acpi.cpu[i].online_capable) {
+			/* not enabled: the firmware did not bring it up, and
+			 * starting it is hot-plug, which we do not do */
+			capable++;
+			continue;
+		}
 		if (acpi.cpu[i].apic_id == self || (maxcpus > 0 && n >= maxcpus))
 			continue;
 		cpus[n++].apicid = acpi.cpu[i].apic_id;
 	}
+	if (capable)
+		kprintf("smp: %d more CPUs are online-capable but not enabled; left off\n", capable);
 	ncpus = n;
 	if (ncpus > 1 && !build_trampoline())
 		ncpus = 1;
@@ -174,7 +182,9 @@ static void ap_main(void *unused)
 	idt_load();
 	cpu_setup();
 	lapic_init_ap();
-	int idx = boot.idx;
+	int idx = __atomic_load_n(&boot.idx, __ATOMIC_ACQUIRE);
+	if (idx < 0 || cpus[idx].apicid != lapic_id())
+		machine_halt();                 /* its start timed out: not ours any more */
 	void (*entry)(void *) = boot.entry;
 	void *arg = boot.arg;
 	__atomic_store_n(&cpus[idx].online, 1, __ATOMIC_RELEASE);
@@ -247,6 +257,12 @@ bool cpu_start(int idx, uint64_t stack_top, void (*entry)(void *), void *arg)
 		uint64_t err;
 		cpus[idx].tsc_skew = tsc_skew_measure(&err);
 		cpus[idx].tsc_skew_err = err;
+	} else {
+		/* Park it again in wait-for-SIPI before the next start: a CPU
+		 * that answered late would run the trampoline on the stack
+		 * the next CPU is given. */
+		lapic_ipi_init(id);
+		__atomic_store_n(&boot.idx, -1, __ATOMIC_RELEASE);
 	}
 	spin_unlock_irqrestore(&startlock, fl);
 	if (!ok)

@@ -33,11 +33,14 @@ static void interrupt(struct trapframe *tf)
 {
 	if (tf->vector == SPURIOUS_VECTOR)
 		return;
+	if (tf->vector == TIMER_VECTOR)
+		watchdog_tick();
 	intr_handler_fn fn = intr_handlers[tf->vector];
 	if (fn)
 		fn(tf);
 	else if (tf->vector != WAKE_VECTOR)
 		kprintf("kernel: unexpected interrupt %lu on CPU %d\n", tf->vector, cpu_index());
+	watchdog_rearm();
 	lapic_eoi();
 }
 
@@ -80,6 +83,8 @@ void trap_report(const struct trapframe *tf)
 /* trap is called by trap_common (trapasm.asm) with interrupts off. */
 void trap(struct trapframe *tf)
 {
+	if (tf->vector == T_NMI && watchdog_probe((tf->rflags & (1u << 9)) != 0) == WD_RESUME)
+		return;         /* the lockup watchdog's probe, answered */
 	if (tf->vector >= 32 && tf->vector != T_DOUBLE_FAULT) {
 		interrupt(tf);
 		return;

@@ -27,7 +27,7 @@
 
 static uint64_t *pml4;          /* direct-map address of the root table */
 static uint64_t pml4_phys;
-static struct spinlock vmlock;
+static struct spinlock vmlock = { .fixedstack = true, .name = "vmlock" };
 static uint64_t ptpages;        /* page-table pages allocated; atomic */
 
 uint64_t vm_pagetable_pages(void) { return __atomic_load_n(&ptpages, __ATOMIC_RELAXED); }

@@ -15,7 +15,7 @@ extern osearlyinit, checkcpu, check, args, osinit, schedinit, newproc, mstart
 extern settls, runtime_main, goexit1, badmcall, badmcall2, inittrace_mark
 extern g0, m0, asyncPreempt2, xsave_bytes
 
-global _rt0_amd64:function, rt0_go:function, gogo:function, mcall:function
+global _rt0_amd64:function, rt0_go:function, gogo:function, mcall:function, systemstack:function
 global goexit_asm:function, abort:function, g0_guard, g0_stack, g0_stack_top
 global asyncPreempt:function, runtime_asm_start, runtime_asm_end
 
@@ -123,6 +123,43 @@ mcall:
 	call	badmcall2			; fn returned
 .on_g0:
 	call	badmcall
+
+; void systemstack(void (*fn)(void *), void *arg): call fn(arg) on this
+; M's g0 stack, with g0 as getg(), and come back (Go's systemstack). On g0
+; already, fn is simply called. g0's stack below g0.sched.sp is free while
+; a goroutine runs: only mcall's functions use it, and they never return.
+; Neither preemption (g0 is no safe point) nor a fault can move the caller
+; to another M in between, so the M read here is the M that returns.
+systemstack:
+	push	rbp
+	mov	rbp, rsp			; a frame, so a traceback on g0 finds the caller
+	mov	rax, [gs:0]			; gp
+	mov	rcx, [rax + g_m]
+	mov	rdx, [rcx + m_g0]
+	cmp	rax, rdx
+	je	.call				; on g0: no switch
+	push	rbx
+	push	r12
+	mov	rbx, rax			; callee-saved: gp and its sp, for the way back
+	mov	r12, rsp
+	mov	[gs:0], rdx			; setg(g0)
+	mov	rsp, [rdx + g_sched + gobuf_sp]
+	and	rsp, -16
+	mov	rax, rdi
+	mov	rdi, rsi
+	call	rax
+	mov	rsp, r12
+	mov	[gs:0], rbx			; setg(gp)
+	pop	r12
+	pop	rbx
+	pop	rbp
+	ret
+.call:
+	mov	rax, rdi
+	mov	rdi, rsi
+	call	rax
+	pop	rbp
+	ret
 
 ; goexit_asm: newproc plants goexit_asm+1 as the return address at the
 ; top of every goroutine stack, so returning from the goroutine's function

@@ -13,6 +13,15 @@
  * Reservations are never returned: the region (32 TiB) is far larger
  * than any machine's memory, so the stack slots and the heap arena simply
  * claim what they will ever use at boot.
+ *
+ * The machine layer's page allocator and page tables hold spin locks with
+ * interrupts off, and stack growth (the page-fault path, stack_fault)
+ * needs those very locks. So their callers must never run on a goroutine's
+ * demand-backed stack: a fault there, inside the lock, would wait for the
+ * lock forever. sysMap, sysUnused and sysMapTables switch to the M's g0
+ * stack (Go's systemstack) when called on a goroutine's stack; the fault
+ * path itself runs on the page fault's own stack and calls through. The
+ * kernel checks the rule (a lock marked fixedstack).
  */
 #include "runtime.h"
 #include "os.h"
@@ -33,7 +42,24 @@ void *sysReserve(size_t n)
 	return (void *)v;
 }
 
-bool sysMap(void *v, size_t n)
+/* ongstack: whether the caller runs on a goroutine's own (demand-backed)
+ * stack rather than g0's, an interrupt's or a fault's. */
+static bool ongstack(void)
+{
+	g *gp = getg();
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	return gp != gp->m->g0 && sp >= gp->stack.lo - PAGE && sp < gp->stack.hi;
+}
+
+struct sysargs {
+	void *v;
+	size_t n;
+	size_t ret;
+};
+
+static size_t sysUnused1(void *v, size_t n);
+
+static bool sysMap1(void *v, size_t n)
 {
 	uint64_t va = (uint64_t)v, end = va + ((n + PAGE - 1) & ~(PAGE - 1));
 	while (va < end) {
@@ -42,7 +68,7 @@ bool sysMap(void *v, size_t n)
 		while (run > 0 && !(p = page_alloc(run)))
 			run /= 2;               /* fragmented: take smaller pieces */
 		if (!p) {
-			sysUnused(v, va - (uint64_t)v);
+			sysUnused1(v, va - (uint64_t)v);
 			return false;
 		}
 		for (uint64_t i = 0; i < run; i++)
@@ -67,7 +93,7 @@ static void freebatch(const uint64_t *pa, size_t n)
  * backed). Other CPUs may still hold the old translations in their TLBs,
  * so the pages are freed only after a shootdown, in batches.
  */
-size_t sysUnused(void *v, size_t n)
+static size_t sysUnused1(void *v, size_t n)
 {
 	uint64_t va = (uint64_t)v, end = va + ((n + PAGE - 1) & ~(PAGE - 1));
 	uint64_t batch[64];
@@ -87,9 +113,48 @@ size_t sysUnused(void *v, size_t n)
 	return freed + nb;
 }
 
+static void sysMap_g0(void *arg)
+{
+	struct sysargs *a = arg;
+	a->ret = sysMap1(a->v, a->n);
+}
+
+static void sysUnused_g0(void *arg)
+{
+	struct sysargs *a = arg;
+	a->ret = sysUnused1(a->v, a->n);
+}
+
+static void sysMapTables_g0(void *arg)
+{
+	struct sysargs *a = arg;
+	vm_prepare_tables((uint64_t)a->v, a->n);
+}
+
+/* onsystemstack runs fn on g0's stack if the caller is on a goroutine's. */
+static size_t onsystemstack(void (*fn)(void *), void *v, size_t n)
+{
+	struct sysargs a = { v, n, 0 };
+	if (ongstack())
+		systemstack(fn, &a);
+	else
+		fn(&a);
+	return a.ret;
+}
+
+bool sysMap(void *v, size_t n)
+{
+	return onsystemstack(sysMap_g0, v, n) != 0;
+}
+
+size_t sysUnused(void *v, size_t n)
+{
+	return onsystemstack(sysUnused_g0, v, n);
+}
+
 void sysMapTables(void *v, size_t n)
 {
-	vm_prepare_tables((uint64_t)v, n);
+	onsystemstack(sysMapTables_g0, v, n);
 }
 
 void *sysAlloc(size_t n)
@@ -98,6 +163,11 @@ void *sysAlloc(size_t n)
 	if (!v || !sysMap(v, n))
 		return NULL;
 	return v;
+}
+
+void sysDemandStacks(void *lo, void *hi)
+{
+	set_demand_stacks((uint64_t)lo, (uint64_t)hi);
 }
 
 bool sysMapped(void *v)

@@ -34,6 +34,7 @@ size_t sysUnused(void *v, size_t n);    /* pages given back */
 void *sysAlloc(size_t n);
 void sysMapTables(void *v, size_t n);
 bool sysMapped(void *v);
+void sysDemandStacks(void *lo, void *hi);   /* tell the machine where stacks grow by fault */
 uint64_t physPagesFree(void);
 uint64_t physPagesTotal(void);
 uint64_t pagetablebytes(void);
@@ -56,6 +57,11 @@ bool osconsole_enable(void (*hook)(void));
 size_t osconsole_read(char *buf, size_t n);
 uint32_t osxsavesize(void);             /* bytes of XSAVE state, 0: FXSAVE only */
 extern int64_t sysmon_next;
+
+/* the lockup watchdog (kernel/watchdog.c) */
+bool oswatchdogstart(void);             /* every CPU is up; false: one CPU, none */
+void oswatchdogstop(void);              /* a crash is printing */
+bool oswatchdognmi(void);               /* this NMI is the watchdog's: this CPU is stuck */
 
 /* the trap hook (signal_amd64.c): Go's sighandler */
 void sigtrap(struct trapframe *tf);

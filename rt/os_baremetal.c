@@ -241,6 +241,10 @@ void exitmachine(int code)
 	machine_exit(code);
 }
 
+bool oswatchdogstart(void) { return watchdog_start(tsc_hz); }
+void oswatchdogstop(void) { watchdog_stop(); }
+bool oswatchdognmi(void) { return watchdog_nmi(); }
+
 _Noreturn void osyield_halt(void)
 {
 	machine_halt();

@@ -27,6 +27,7 @@ static void startdying(void)
 	g *gp = getg();
 	if (gp && gp->m)
 		gp->m->locks++;         /* no preemption while dying */
+	oswatchdogstop();               /* a long traceback with interrupts off is no lockup */
 	if (__atomic_exchange_n(&dying, 1, __ATOMIC_ACQ_REL)) {
 		if (gp && gp->m && gp->m->dying) {
 			printf("fatal error: panic during panic\nexit status 2\n");

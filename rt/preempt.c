@@ -28,6 +28,7 @@ extern char asyncPreempt[];
 extern char __user_text_start[], __user_text_end[];
 
 uint32_t xsave_bytes;           /* for asyncPreempt: the XSAVE area, 0 for FXSAVE */
+uintptr_t asyncPreemptStack;    /* stack asyncPreempt needs below the interrupted sp */
 uint64_t npreempt_total;        /* atomic */
 
 /* asyncsafepc: whether code at pc may be preempted asynchronously (the
@@ -45,6 +46,8 @@ static bool safepoint(g *gp, m *mp, int32_t held, struct trapframe *tf)
 		return false;
 	if (tf->rsp <= gp->stack.lo || tf->rsp > gp->stack.hi)
 		return false;           /* mid stack switch, or not its stack at all */
+	if (tf->rsp - gp->stack.lo < asyncPreemptStack)
+		return false;           /* no room to save its state: as Go, try later */
 	return asyncsafepc(tf->rip);
 }
 
@@ -80,7 +83,19 @@ void asyncPreempt2(void)
 	mcall(gopreempt_m);
 }
 
+/*
+ * asyncPreempt saves the general registers and flags (136 bytes), then the
+ * vector state (the XSAVE area, or FXSAVE's 512 bytes) aligned down to 64,
+ * then calls asyncPreempt2 and mcall; Go's asyncPreemptStack plays the same
+ * part. A goroutine with less room below its sp is not preempted
+ * asynchronously until it has more (docs/api.md: how much of stackmax a
+ * program may use).
+ */
+#define ASYNCPREEMPT_REGS 136
+#define ASYNCPREEMPT_CALLS 256          /* asyncPreempt2 and mcall's frames, with margin */
+
 void preemptinit(void)
 {
 	xsave_bytes = osxsavesize();
+	asyncPreemptStack = ASYNCPREEMPT_REGS + (xsave_bytes ? xsave_bytes : 512) + 64 + ASYNCPREEMPT_CALLS;
 }

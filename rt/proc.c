@@ -706,14 +706,17 @@ void procresize_boot(int32_t nprocs)
 
 /* ---- the scheduler loop ---- */
 
-/* execute runs gp on the current M. Never returns. */
-static GDBSTOP _Noreturn void execute(g *gp)
+/* execute runs gp on the current M. Never returns. A G that inherits
+ * the time slice does not start a new one: schedtick, which sysmon
+ * watches for a slice older than 10 ms, stays put. */
+static GDBSTOP _Noreturn void execute(g *gp, bool inheritTime)
 {
 	m *mp = getg()->m;
 	mp->curg = gp;
 	gp->m = mp;
 	casgstatus(gp, _Grunnable, _Grunning);
-	mp->p->schedtick++;
+	if (!inheritTime)
+		mp->p->schedtick++;
 	if (__builtin_expect(debug.benchtrace, 0)) {
 		bt_end(mp, BT_SCHEDULE, mp->btsched);
 		mp->btcount[BT_SWITCH]++;
@@ -758,11 +761,12 @@ static bool timersleep(int64_t until);
  * queue, global queue, stealing (if not too many Ms spin already), then
  * the P goes idle and the M stops.
  */
-static GDBSTOP g *findrunnable(void)
+static GDBSTOP g *findrunnable(bool *inheritTime)
 {
 	m *mp = getg()->m;
 	g *gp;
 top:;
+	*inheritTime = false;
 	p *pp = mp->p;
 	if (__atomic_load_n(&sched.gcwaiting, __ATOMIC_ACQUIRE)) {
 		gcstopm();
@@ -770,7 +774,7 @@ top:;
 	}
 	checkTimers(pp, 0);
 	consolepoll();
-	if ((gp = runqget(pp)) != NULL)
+	if ((gp = runqget_inherit(pp, inheritTime)) != NULL)
 		return gp;
 	if (__atomic_load_n(&sched.runqsize, __ATOMIC_ACQUIRE) != 0) {
 		lock(&sched.lock);
@@ -845,16 +849,32 @@ idle:;
  * timersleep: with timers pending and no P, one M (the first to try)
  * halts until the earliest of them, then takes an idle P to run it.
  * Returns false when another M is already the sleeper (this one stops).
+ *
+ * No timer may be missed between an M's look at the timers (findrunnable's
+ * pollUntil) and the sleeper's halt. The sleeper publishes its deadline
+ * (pollwake cleared first, pollUntil last), then looks at every P's timers
+ * again; an M that finds a sleeper already there wakes it when its own
+ * timer is earlier than the published deadline, or when none is published
+ * yet (Go's netpollBreak in findRunnable). Either the sleeper sees that
+ * M's timer in its second look, or that M sees its deadline: both store,
+ * then load, sequentially consistent.
  */
 #define TIMER_EARLY_NS 20000
 static bool timersleep(int64_t until)
 {
 	m *mp = getg()->m;
-	if (__atomic_exchange_n(&sched.polling, 1, __ATOMIC_ACQ_REL))
+	if (__atomic_exchange_n(&sched.polling, 1, __ATOMIC_SEQ_CST)) {
+		int64_t pu = __atomic_load_n(&sched.pollUntil, __ATOMIC_SEQ_CST);
+		if (pu == 0 || until < pu)
+			pollerbreak();
 		return false;
-	__atomic_store_n(&sched.pollwake, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&sched.pollUntil, until, __ATOMIC_RELEASE);
-	__atomic_store_n(&sched.pollerm, mp, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&sched.pollwake, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&sched.pollerm, mp, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&sched.pollUntil, until, __ATOMIC_SEQ_CST);
+	int64_t t = earliestTimer();
+	if (t && t < until)
+		until = t;              /* a timer added while we were on the way */
 	/* The timer interrupt is armed TIMER_EARLY_NS early and the last
 	 * stretch polled: an interrupt's way out of hlt takes tens of
 	 * microseconds under emulation (a few on hardware), which would all be
@@ -863,6 +883,7 @@ static bool timersleep(int64_t until)
 		osidle_until(&sched.pollwake, until - TIMER_EARLY_NS);
 	while (!__atomic_load_n(&sched.pollwake, __ATOMIC_ACQUIRE) && nanotime() < until)
 		__asm__ volatile("pause");
+	__atomic_store_n(&sched.pollUntil, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&sched.pollerm, NULL, __ATOMIC_RELEASE);
 	__atomic_store_n(&sched.polling, 0, __ATOMIC_RELEASE);
 	lock(&sched.lock);
@@ -874,16 +895,24 @@ static bool timersleep(int64_t until)
 	return true;
 }
 
+/* pollerbreak ends the timer sleeper's halt early: it looks at the timers
+ * again (Go's netpollBreak). */
+void pollerbreak(void)
+{
+	__atomic_store_n(&sched.pollwake, 1, __ATOMIC_SEQ_CST);
+	m *pm = __atomic_load_n(&sched.pollerm, __ATOMIC_ACQUIRE);
+	if (pm)
+		oswakeup(pm->cpu);
+}
+
 /* wakeNetPoller: a timer at when was added; make sure some M will see it
  * in time (Go's wakeNetPoller). */
 void wakeNetPoller(int64_t when)
 {
-	if (__atomic_load_n(&sched.polling, __ATOMIC_ACQUIRE)) {
-		m *pm = __atomic_load_n(&sched.pollerm, __ATOMIC_ACQUIRE);
-		if (pm && when < __atomic_load_n(&sched.pollUntil, __ATOMIC_ACQUIRE)) {
-			__atomic_store_n(&sched.pollwake, 1, __ATOMIC_RELEASE);
-			oswakeup(pm->cpu);
-		}
+	if (__atomic_load_n(&sched.polling, __ATOMIC_SEQ_CST)) {
+		int64_t pu = __atomic_load_n(&sched.pollUntil, __ATOMIC_SEQ_CST);
+		if (pu == 0 || when < pu)
+			pollerbreak();
 		return;
 	}
 	wakep();
@@ -902,11 +931,12 @@ _Noreturn void schedule(void)
 		/* With one CPU there is no other M to hand the P to: the
 		 * only M runs everything, its locked G included. */
 		stoplockedm();
-		execute(mp->lockedg);
+		execute(mp->lockedg, false);
 	}
 top:;
 	p *pp = mp->p;
 	g *gp = NULL;
+	bool inheritTime = false;
 	if (__atomic_load_n(&sched.gcwaiting, __ATOMIC_ACQUIRE)) {
 		gcstopm();
 		goto top;
@@ -917,10 +947,10 @@ top:;
 		unlock(&sched.lock);
 	}
 	if (!gp && !__atomic_load_n(&pp->timer0When, __ATOMIC_ACQUIRE) && !consolepending())
-		gp = runqget(pp);       /* the common case, without findrunnable's frame */
+		gp = runqget_inherit(pp, &inheritTime);    /* the common case, without findrunnable's frame */
 	if (!gp) {
 		uint64_t t = bt_start();
-		gp = findrunnable();
+		gp = findrunnable(&inheritTime);
 		bt_end(mp, BT_FINDRUN, t);
 	}
 	if (mp->spinning)
@@ -931,7 +961,7 @@ top:;
 	}
 	/* a G locked to this M comes back through the queues only with one
 	 * CPU (see the top: its M does not wait for it alone): run it */
-	execute(gp);
+	execute(gp, inheritTime);
 }
 
 /* dropg: the current M no longer runs its curg. */
@@ -955,7 +985,7 @@ static void park_m(g *gp)
 		if (!fn(gp, mp->waitlock)) {
 			/* the unlock function says it is too late to sleep */
 			casgstatus(gp, _Gwaiting, _Grunnable);
-			execute(gp);
+			execute(gp, true);      /* its slice goes on */
 		}
 	}
 	schedule();

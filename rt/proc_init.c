@@ -50,6 +50,8 @@ void schedinit(void)
 	inittrace_mark("startms");
 	startms();                      /* the other CPUs, parked until there is work */
 	checktscskew();
+	if (getenv_int("watchdog", 1, 0, 1))
+		oswatchdogstart();      /* every CPU is up: from here none may stop ticking */
 	sysmon_start();                 /* CPU 0's timer; interrupts come on in mstart */
 }
 

@@ -108,12 +108,19 @@ void runqput(p *pp, g *gp, bool next)
 	}
 }
 
-/* runqget takes runnext first, then the queue's head. Owner P only. */
-g *runqget(p *pp)
+/* runqget takes runnext first, then the queue's head. Owner P only.
+ * *inheritTime says the G came from runnext: it inherits the time slice of
+ * the G that readied it (Go's rule), so two Gs handing off to each other
+ * share one slice and sysmon can preempt them, and the queue behind
+ * runnext is not starved. */
+g *runqget_inherit(p *pp, bool *inheritTime)
 {
 	g *next = __atomic_load_n(&pp->runnext, __ATOMIC_ACQUIRE);
-	if (next && __atomic_compare_exchange_n(&pp->runnext, &next, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+	*inheritTime = false;
+	if (next && __atomic_compare_exchange_n(&pp->runnext, &next, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		*inheritTime = true;
 		return next;
+	}
 	for (;;) {
 		uint32_t h = __atomic_load_n(&pp->runqhead, __ATOMIC_ACQUIRE);
 		uint32_t t = pp->runqtail;
@@ -123,6 +130,12 @@ g *runqget(p *pp)
 		if (__atomic_compare_exchange_n(&pp->runqhead, &h, h + 1, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 			return gp;
 	}
+}
+
+g *runqget(p *pp)
+{
+	bool inherit;
+	return runqget_inherit(pp, &inherit);
 }
 
 bool runqempty(p *pp)

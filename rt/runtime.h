@@ -16,6 +16,7 @@ struct trapframe;
 /* asm_amd64.asm */
 void gogo(struct gobuf *buf);
 void mcall(void (*fn)(g *gp));
+void systemstack(void (*fn)(void *arg), void *arg);
 _Noreturn void abort(void);
 
 /* lock.c */
@@ -35,6 +36,7 @@ void mcommoninit(m *mp);
 void procresize(int32_t nprocs);
 void procresize_boot(int32_t nprocs);
 void wakep(void);
+void pollerbreak(void);
 void gosched_m(g *gp);
 void stopTheWorld(void);
 void startTheWorld(void);
@@ -54,6 +56,7 @@ void globrunqput(g *gp);
 g *globrunqget(p *pp, int32_t max);
 void runqput(p *pp, g *gp, bool next);
 g *runqget(p *pp);
+g *runqget_inherit(p *pp, bool *inheritTime);
 bool runqempty(p *pp);
 uint32_t runqlen(p *pp);
 g *runqsteal(p *pp, p *p2, bool stealRunNextG);

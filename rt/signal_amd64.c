@@ -54,6 +54,34 @@ static _Noreturn void stackoverflow(g *gp, struct trapframe *tf)
 	exit(2);
 }
 
+/* cpustuck: the lockup watchdog's NMI (kernel/watchdog.c) came to this
+ * CPU: it took no timer interrupt for a second. Say where it is. */
+static _Noreturn void cpustuck(g *gp, struct trapframe *tf)
+{
+	m *mp = gp ? gp->m : NULL;
+	if (mp)
+		mp->dying = true;
+	printf("fatal error: CPU %d stuck\n\n", mp ? mp->cpu : -1);
+	printf("watchdog: no timer interrupt on this CPU for a second (interrupts off, a lost interrupt, or a lock it holds); at %ld ms\n",
+	       (long)(nanotime() / 1000000));
+	print_trap_report(tf);
+	printf("\n");
+	if (mp) {
+		if (gp == mp->g0)
+			printf("runtime stack:\n");
+		else
+			goroutineheader(gp);
+		traceback_trap(tf->rip, tf->rsp, tf->rbp, gp);
+		if (gp == mp->g0 && mp->curg && mp->curg != gp) {
+			printf("\n");
+			goroutineheader(mp->curg);
+			traceback(mp->curg->sched.pc, mp->curg->sched.bp, mp->curg);
+		}
+		tracebackothers(gp);
+	}
+	exit(2);
+}
+
 void sigtrap(struct trapframe *tf)
 {
 	g *gp = getg();
@@ -65,6 +93,9 @@ void sigtrap(struct trapframe *tf)
 			stackoverflow(gp, tf);
 		}
 	}
+	oswatchdogstop();               /* what follows prints a crash, interrupts off */
+	if (tf->vector == T_NMI && oswatchdognmi())
+		cpustuck(gp, tf);
 	if (gp && gp->m && gp->m->dying) {
 		/* faulting while printing a crash: say so and stop */
 		printf("fatal error: trap during panic (vector %lu, rip 0x%lx)\nexit status 2\n", tf->vector, tf->rip);

@@ -63,6 +63,7 @@ void stackinit(void)
 		throw("stackinit: cannot reserve the stack region");
 	slots_end = slots_base + space;
 	slots_next = slots_base;
+	sysDemandStacks((void *)slots_base, (void *)slots_end);
 	if ((space >> 30) + 1 <= pages / 1024)
 		sysMapTables((void *)slots_base, space);
 }

@@ -78,6 +78,13 @@ static int retake(int64_t now)
 static bool wakeidle(int64_t now)
 {
 	int64_t t = earliestTimer();
+	if (t && t <= now && __atomic_load_n(&sched.polling, __ATOMIC_ACQUIRE)) {
+		int64_t pu = __atomic_load_n(&sched.pollUntil, __ATOMIC_ACQUIRE);
+		if (pu > t) {
+			pollerbreak();  /* a sleeper halted past an expired timer: a last resort */
+			return true;
+		}
+	}
 	bool need = __atomic_load_n(&sched.runqsize, __ATOMIC_ACQUIRE) > 0 || (t && t <= now) ||
 	            console_waiting();  /* its wake-up from the interrupt may have missed */
 	if (!need || __atomic_load_n(&sched.npidle, __ATOMIC_ACQUIRE) == 0 ||

@@ -100,6 +100,64 @@ CASES = [
         "expect_exit": 2,
         "require": [r"ktest: no test suite named nosuchsuite", r"known suites:.* boot"],
     },
+    # The lockup watchdog (tests/kernel/watchdog_test.c): each planted hang
+    # ends in "CPU N stuck" with where it was, and exit status 2.
+    {
+        "name": "watchdog-cli",
+        "cmdline": "test=hang_cli",
+        "smp": 2,
+        "expect_exit": 2,
+        "require_order": [
+            r"^planted: spinning with interrupts off on CPU \d",
+            r"^fatal error: CPU \d stuck$",
+            r"^trap: vector 2 \(NMI\)",
+            r"^rip .* spin_cli\+",
+            r"^spin_cli\+",
+            r"^hang_cli\+",
+            r"^exit status 2$",
+        ],
+    },
+    {
+        "name": "watchdog-lostirq",
+        "cmdline": "test=hang_lostirq",
+        "smp": 2,
+        "expect_exit": 2,
+        "require_order": [
+            r"^planted: timer class blocked",
+            r"^fatal error: CPU \d stuck$",
+            r"^rip .* spin_blocked\+",
+            r"^hang_lostirq\+",
+            r"^exit status 2$",
+        ],
+    },
+    {
+        "name": "watchdog-selflock",
+        "cmdline": "test=hang_selflock",
+        "smp": 4,
+        "expect_exit": 2,
+        "require_order": [
+            r"^planted: taking a spin lock twice",
+            r"^fatal error: CPU \d stuck$",
+            r"^rip .* spin_lock_irqsave\+",
+            r"^spin_lock_irqsave\+",
+            r"^lock_twice\+",
+            r"^exit status 2$",
+        ],
+    },
+    {
+        # the rule that keeps stack growth from deadlocking (rt/mem_baremetal.c)
+        "name": "physlock-on-gstack",
+        "cmdline": "test=physlock_on_gstack",
+        "smp": 1,
+        "expect_exit": 2,
+        "require_order": [
+            r"^planted: page_alloc on goroutine",
+            r"^fatal error: spin_lock: physlock taken on a goroutine's stack",
+            r"^\s+page_alloc\+",
+            r"^exit status 2$",
+        ],
+        "forbid": [r"page_alloc returned"],
+    },
     {
         # A goroutine writes through a NULL pointer: the page fault must become
         # a Go panic with a traceback, not a reset.
