@@ -235,6 +235,8 @@ test-host: fuzz-corpus | deps
 	@echo "  HOSTCC  tests/host/timerheap_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Irt -o $(BUILD)/host/timerheap_test tests/host/timerheap_test.c
 	$(Q)$(BUILD)/host/timerheap_test
+	@echo "  SH      tests/tools_test.sh"
+	$(Q)sh tests/tools_test.sh
 
 # ---- fuzzers (clang's libFuzzer), seeds in tests/host/corpus/<fuzzer>/ ----
 
