@@ -235,6 +235,9 @@ test-host: fuzz-corpus | deps
 	@echo "  HOSTCC  tests/host/timerheap_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Irt -o $(BUILD)/host/timerheap_test tests/host/timerheap_test.c
 	$(Q)$(BUILD)/host/timerheap_test
+	@echo "  HOSTCC  tests/host/cpuselect_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/cpuselect_test tests/host/cpuselect_test.c
+	$(Q)$(BUILD)/host/cpuselect_test
 	@echo "  SH      tests/tools_test.sh"
 	$(Q)sh tests/tools_test.sh
 

@@ -8,6 +8,7 @@
  */
 #include "kernel.h"
 #include "cpu.h"
+#include "cpuselect.h"
 #include "acpi.h"
 
 #define PAGE 4096ull
@@ -149,20 +150,13 @@ void smp_init(int maxcpus)
 	uint32_t self = lapic_id();
 	cpus[0].apicid = self;
 	cpus[0].online = 1;
-	int n = 1, capable = 0;
-	for (int i = 0; i < acpi.ncpu && n < MAXCPU; i++) {
-		if (acpi.cpu[i].online_capable) {
-			/* not enabled: the firmware did not bring it up, and
-			 * starting it is hot-plug, which we do not do */
-			capable++;
-			continue;
-		}
-		if (acpi.cpu[i].apic_id == self || (maxcpus > 0 && n >= maxcpus))
-			continue;
-		cpus[n++].apicid = acpi.cpu[i].apic_id;
-	}
+	static uint32_t ids[MAXCPU];
+	int capable;
+	int n = cpuselect(&acpi, self, maxcpus, ids, MAXCPU, &capable);
+	for (int i = 1; i < n; i++)
+		cpus[i].apicid = ids[i];
 	if (capable)
-		kprintf("smp: %d more CPUs are online-capable but not enabled; left off\n", capable);
+		kprintf("smp: %d more CPUs are online-capable but not enabled (hot-plug slots); left off\n", capable);
 	ncpus = n;
 	if (ncpus > 1 && !build_trampoline())
 		ncpus = 1;

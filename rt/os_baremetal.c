@@ -220,7 +220,25 @@ void osenableintr(void)
 
 const char *osclocksource(void) { return tsc_source(); }
 
-bool osconsole_enable(void (*hook)(void)) { return serial_enable_rx(hook); }
+struct enableargs {
+	void (*hook)(void);
+	bool ok;
+};
+
+static void osconsole_enable_g0(void *arg)
+{
+	struct enableargs *a = arg;
+	a->ok = serial_enable_rx(a->hook);
+}
+
+/* osconsole_enable maps the I/O APIC (the page tables' lock): on g0's
+ * stack, never a goroutine's (mem_baremetal.c says why). */
+bool osconsole_enable(void (*hook)(void))
+{
+	struct enableargs a = { hook, false };
+	systemstack(osconsole_enable_g0, &a);
+	return a.ok;
+}
 size_t osconsole_read(char *buf, size_t n) { return serial_read(buf, n); }
 
 /* checktscskew reports CPUs whose TSC is off the boot CPU's by more than a

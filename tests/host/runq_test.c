@@ -133,6 +133,14 @@ static void t_fifo(uint32_t start)
 	runqput(&P[0], &G[3], true);
 	CHECK(!runqempty(&P[0]) && runqlen(&P[0]) == 1, "runnext alone is not empty");
 	CHECK(runqget(&P[0]) == &G[3] && runqempty(&P[0]), "runnext alone");
+
+	/* a G from runnext inherits the time slice; one from the queue starts one */
+	bool inherit = false;
+	runqput(&P[0], &G[4], false);
+	runqput(&P[0], &G[5], true);
+	CHECK(runqget_inherit(&P[0], &inherit) == &G[5] && inherit, "runnext inherits the slice");
+	CHECK(runqget_inherit(&P[0], &inherit) == &G[4] && !inherit, "the queue's head does not");
+	CHECK(runqget_inherit(&P[0], &inherit) == NULL && !inherit, "empty: nothing to inherit");
 }
 
 static void t_overflow(uint32_t start)
