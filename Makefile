@@ -133,7 +133,7 @@ $(BUILD)/boot/%.o: boot/%.c | deps
 	@echo "  CC      $< (EFI)"
 	$(Q)$(CC) $(EFI_CFLAGS) -c -o $@ $<
 
-$(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o
+$(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o $(BUILD)/boot/memmap.o
 	@echo "  LD      $@"
 	$(Q)$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
 		$(EFI_LIB)/crt0-efi-x86_64.o $^ -L$(EFI_LIB) -lgnuefi -lefi -o $@
@@ -226,6 +226,9 @@ test-host: fuzz-corpus | deps
 	@echo "  HOSTCC  tests/host/elfcheck_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Iboot -o $(BUILD)/host/elfcheck_test tests/host/elfcheck_test.c boot/elfcheck.c
 	$(Q)$(BUILD)/host/elfcheck_test tests/host/corpus/fuzz_elf
+	@echo "  HOSTCC  tests/host/loadmap_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Iboot -o $(BUILD)/host/loadmap_test tests/host/loadmap_test.c boot/memmap.c
+	$(Q)$(BUILD)/host/loadmap_test tests/host/corpus/fuzz_loadmap
 	@echo "  HOSTCC  tests/host/cmdline_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Irt -o $(BUILD)/host/cmdline_test tests/host/cmdline_test.c rt/cmdline.c
 	$(Q)$(BUILD)/host/cmdline_test tests/host/corpus/fuzz_cmdline
@@ -238,7 +241,7 @@ test-host: fuzz-corpus | deps
 
 # ---- fuzzers (clang's libFuzzer), seeds in tests/host/corpus/<fuzzer>/ ----
 
-FUZZERS      := fuzz_madt fuzz_elf fuzz_cmdline
+FUZZERS      := fuzz_madt fuzz_elf fuzz_cmdline fuzz_loadmap
 FUZZ_SECONDS ?= 60
 CLANG        := clang
 FUZZ_CFLAGS  := -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -249,6 +252,9 @@ $(BUILD)/host/fuzz_elf: tests/host/fuzz_elf.c tests/host/elf_invariants.h boot/e
 $(BUILD)/host/fuzz_elf: FUZZ_INC := -Iboot
 $(BUILD)/host/fuzz_cmdline: tests/host/fuzz_cmdline.c tests/host/cmdline_check.h rt/cmdline.c rt/cmdline.h
 $(BUILD)/host/fuzz_cmdline: FUZZ_INC := -Irt
+$(BUILD)/host/fuzz_loadmap: tests/host/fuzz_loadmap.c tests/host/loadmap_input.h tests/host/loadmap_invariants.h \
+	boot/memmap.c boot/memmap.h include/bootinfo.h
+$(BUILD)/host/fuzz_loadmap: FUZZ_INC := -Iboot
 $(FUZZERS:%=$(BUILD)/host/%): | deps
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"

@@ -16,13 +16,11 @@
 
 #include "../include/bootinfo.h"
 #include "elfcheck.h"
+#include "memmap.h"
 
 #define KERNEL_PATH  L"\\EFI\\BOOT\\KERNEL.ELF"
 #define CMDLINE_PATH L"\\EFI\\BOOT\\CMDLINE.TXT"
 #define PAGE_SIZE    4096ull
-#define PTE_P        1ull
-#define PTE_W        2ull
-#define PTE_PS       0x80ull
 
 static struct bootinfo *bi;
 
@@ -218,80 +216,37 @@ static EFI_STATUS load_segments(const unsigned char *file, const struct elf_layo
 	return EFI_SUCCESS;
 }
 
-/* phys_limit is how much of the physical address space the direct map
- * covers: all of RAM and MMIO in the map, the framebuffer, and at least
- * 4 GiB (LAPIC, IOAPIC, HPET sit just below 4 GiB). */
-static uint64_t phys_limit(const void *map, UINTN map_size, UINTN desc_size)
-{
-	uint64_t lim = 4ull << 30;
-	for (UINTN off = 0; off < map_size; off += desc_size) {
-		const EFI_MEMORY_DESCRIPTOR *d = (const void *)((const char *)map + off);
-		uint64_t end = d->PhysicalStart + d->NumberOfPages * PAGE_SIZE;
-		if (end > lim)
-			lim = end;
-	}
-	if (bi->fb.base + bi->fb.size > lim)
-		lim = bi->fb.base + bi->fb.size;
-	return (lim + (1ull << 30) - 1) & ~((1ull << 30) - 1);
-}
-
 /*
- * build_page_tables: PML4[0..] identity (only for the hand-off: the code
- * doing the CR3 switch runs at its physical address), PML4[256..] the
- * direct map of the same range, both sharing the same 2 MiB-page tables;
- * PML4[511] maps the kernel image at its link address with 4 KiB pages, so
- * it may sit at any physical page. All writable and executable: the
- * runtime replaces these tables with its own.
+ * build_page_tables sizes the direct map from the memory map (memmap.c:
+ * memory only, at most DIRECT_MAP_MAX) and builds the tables in one block
+ * of pages. What the tables cannot reach is said on screen now: after
+ * ExitBootServices nothing can be.
  */
-static EFI_STATUS build_page_tables(uint64_t limit, const struct elf_layout *l)
+static EFI_STATUS build_page_tables(const void *map, UINTN map_size, UINTN desc_size,
+                                    const struct elf_layout *l)
 {
-	uint64_t gibs = limit >> 30, pdpts = (gibs + 511) / 512;
-	uint64_t *pml4 = alloc_pages(1);
-	uint64_t *pdpt = alloc_pages(pdpts);
-	uint64_t *pd = alloc_pages(gibs);
-	if (!pml4 || !pdpt || !pd)
-		return EFI_OUT_OF_RESOURCES;
-	for (uint64_t i = 0; i < gibs * 512; i++)
-		pd[i] = (i << 21) | PTE_P | PTE_W | PTE_PS;
-	for (uint64_t i = 0; i < gibs; i++)
-		pdpt[i] = (uint64_t)&pd[i * 512] | PTE_P | PTE_W;
-	for (uint64_t i = 0; i < pdpts; i++) {
-		pml4[i] = (uint64_t)&pdpt[i * 512] | PTE_P | PTE_W;
-		pml4[256 + i] = pml4[i];
+	struct memmap_limit lim;
+	memmap_limit(map, map_size, desc_size, bi->fb.base, bi->fb.size, &lim);
+	if (lim.bad_desc_size)
+		Print(L"loader: memory map descriptors of %d bytes: map ignored, only 4 GiB mapped\r\n",
+		      (int)desc_size);
+	if (lim.dropped)
+		Print(L"loader: %ld MiB of memory at or above %ld TiB cannot be mapped: not used\r\n",
+		      lim.dropped >> 20, DIRECT_MAP_MAX >> 40);
+	if (lim.fb_dropped) {
+		Print(L"loader: framebuffer at %lx is beyond the direct map: not used\r\n", bi->fb.base);
+		bi->fb = (struct bootinfo_fb){0};
 	}
-
-	uint64_t pages = (l->hi - l->lo) / PAGE_SIZE;
-	uint64_t *kpdpt = alloc_pages(1), *kpd = alloc_pages(1);
-	uint64_t *kpt = alloc_pages((pages + 511) / 512 + 1);
-	if (!kpdpt || !kpd || !kpt)
+	struct memmap_tables t;
+	if (memmap_tables_size(lim.limit, l->lo, l->hi, bi->kernel_phys, &t))
+		return EFI_INVALID_PARAMETER;
+	void *block = alloc_pages(t.pages);
+	if (!block)
 		return EFI_OUT_OF_RESOURCES;
-	uint64_t first = (l->lo - KERNEL_BASE) / PAGE_SIZE;   /* page index within the -2 GiB window */
-	for (uint64_t i = 0; i < pages; i++)
-		kpt[first % 512 + i] = (bi->kernel_phys + i * PAGE_SIZE) | PTE_P | PTE_W;
-	/* the page tables the image's pages fill: rounded up, so an image that
-	 * ends on a 2 MiB boundary uses no entry past its last table */
-	for (uint64_t t = 0; t < (first % 512 + pages + 511) / 512; t++)
-		kpd[first / 512 + t] = (uint64_t)&kpt[t * 512] | PTE_P | PTE_W;
-	kpdpt[510] = (uint64_t)kpd | PTE_P | PTE_W;
-	pml4[511] = (uint64_t)kpdpt | PTE_P | PTE_W;
-
-	bi->pml4 = (uint64_t)pml4;
-	bi->identity_limit = limit;
-	bi->direct_map_limit = limit;
+	bi->pml4 = memmap_build_tables(block, &t, lim.limit, l->lo, l->hi, bi->kernel_phys);
+	bi->identity_limit = lim.limit;
+	bi->direct_map_limit = lim.limit;
 	return EFI_SUCCESS;
-}
-
-static void copy_memory_map(const void *map, UINTN map_size, UINTN desc_size)
-{
-	UINTN n = 0;
-	for (UINTN off = 0; off < map_size && n < BOOTINFO_MMAP_MAX; off += desc_size, n++) {
-		const EFI_MEMORY_DESCRIPTOR *d = (const void *)((const char *)map + off);
-		bi->mmap[n] = (struct bootinfo_mem){
-			.type = d->Type, .phys = d->PhysicalStart,
-			.pages = d->NumberOfPages, .attr = d->Attribute,
-		};
-	}
-	bi->mmap_count = (uint32_t)n;
 }
 
 /*
@@ -383,15 +338,16 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	map_size = cap;
 	if (EFI_ERROR(BS->GetMemoryMap(&map_size, map, &key, &desc_size, &ver)))
 		return refuse(L"memory map", "GetMemoryMap failed");
-	if (EFI_ERROR(build_page_tables(phys_limit(map, map_size, desc_size), &l)))
-		return refuse(L"page tables", "out of memory");
+	EFI_STATUS st = build_page_tables(map, map_size, desc_size, &l);
+	if (EFI_ERROR(st))
+		return refuse(L"page tables", st == EFI_OUT_OF_RESOURCES ? "out of memory" : "the image cannot be mapped");
 
 	Print(L"loader: kernel %lx-%lx at phys %lx, entry %lx, cmdline \"%a\"\r\n",
 	      l.lo, l.hi, bi->kernel_phys, l.entry, bi->cmdline);
 	if (EFI_ERROR(exit_boot_services(image, map, cap, &map_size, &desc_size)))
 		return refuse(L"ExitBootServices", "failed");
 
-	copy_memory_map(map, map_size, desc_size);
+	bi->mmap_count = memmap_copy(map, map_size, desc_size, bi->mmap, BOOTINFO_MMAP_MAX, &bi->mmap_dropped);
 	bi->tsc_exit = rdtsc();
 	jump(l.entry, bi->pml4, bi);
 }
