@@ -217,6 +217,9 @@ test-host: fuzz-corpus | deps
 	@echo "  HOSTCC  tests/host/buddy_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -Iinclude -o $(BUILD)/host/buddy_test tests/host/buddy_test.c kernel/buddy.c
 	$(Q)$(BUILD)/host/buddy_test
+	@echo "  HOSTCC  tests/host/physmem_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/physmem_test tests/host/physmem_test.c kernel/memmap.c kernel/buddy.c
+	$(Q)$(BUILD)/host/physmem_test tests/host/corpus/fuzz_physmem
 	@echo "  HOSTCC  tests/host/timemath_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/timemath_test tests/host/timemath_test.c
 	$(Q)$(BUILD)/host/timemath_test
@@ -241,7 +244,7 @@ test-host: fuzz-corpus | deps
 
 # ---- fuzzers (clang's libFuzzer), seeds in tests/host/corpus/<fuzzer>/ ----
 
-FUZZERS      := fuzz_madt fuzz_elf fuzz_cmdline fuzz_loadmap
+FUZZERS      := fuzz_madt fuzz_elf fuzz_cmdline fuzz_loadmap fuzz_physmem
 FUZZ_SECONDS ?= 60
 CLANG        := clang
 FUZZ_CFLAGS  := -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -255,6 +258,9 @@ $(BUILD)/host/fuzz_cmdline: FUZZ_INC := -Irt
 $(BUILD)/host/fuzz_loadmap: tests/host/fuzz_loadmap.c tests/host/loadmap_input.h tests/host/loadmap_invariants.h \
 	boot/memmap.c boot/memmap.h include/bootinfo.h
 $(BUILD)/host/fuzz_loadmap: FUZZ_INC := -Iboot
+$(BUILD)/host/fuzz_physmem: tests/host/fuzz_physmem.c tests/host/physmem_check.h kernel/memmap.c kernel/memmap.h \
+	kernel/buddy.c kernel/buddy.h include/bootinfo.h
+$(BUILD)/host/fuzz_physmem: FUZZ_INC := -Ikernel
 $(FUZZERS:%=$(BUILD)/host/%): | deps
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
