@@ -133,7 +133,15 @@ $(BUILD)/boot/%.o: boot/%.c | deps
 	@echo "  CC      $< (EFI)"
 	$(Q)$(CC) $(EFI_CFLAGS) -c -o $@ $<
 
-$(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o $(BUILD)/boot/memmap.o
+# The loader's last words after a failed ExitBootServices draw with the
+# kernel's own framebuffer console.
+$(BUILD)/boot/fbcons.o: kernel/fbcons.c $(BUILD)/gen/font.h | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (EFI)"
+	$(Q)$(CC) $(EFI_CFLAGS) -I$(BUILD)/gen -c -o $@ $<
+
+$(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o $(BUILD)/boot/memmap.o \
+		$(BUILD)/boot/stranded.o $(BUILD)/boot/fbcons.o
 	@echo "  LD      $@"
 	$(Q)$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
 		$(EFI_LIB)/crt0-efi-x86_64.o $^ -L$(EFI_LIB) -lgnuefi -lefi -o $@

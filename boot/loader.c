@@ -9,7 +9,8 @@
  * Order: read the file, check it, load the segments, gather the command
  * line, ACPI RSDP, framebuffer and runtime services, build page tables,
  * ExitBootServices (retrying while the map key changes), switch CR3, jump.
- * Nothing that can fail happens after ExitBootServices.
+ * Nothing that can fail happens after ExitBootServices; if it never
+ * succeeds, stranded.c ends the run without the firmware.
  */
 #include <efi.h>
 #include <efilib.h>
@@ -17,6 +18,7 @@
 #include "../include/bootinfo.h"
 #include "elfcheck.h"
 #include "memmap.h"
+#include "stranded.h"
 
 #define KERNEL_PATH  L"\\EFI\\BOOT\\KERNEL.ELF"
 #define CMDLINE_PATH L"\\EFI\\BOOT\\CMDLINE.TXT"
@@ -34,23 +36,6 @@ static inline uint64_t rdtsc(void)
 static inline void outb(uint16_t port, uint8_t v)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-/* under_qemu: the hypervisor leaf names QEMU's TCG or KVM; only then is
- * port 0xf4 (isa-debug-exit) ours to write. */
-static int under_qemu(void)
-{
-	uint32_t a, b, c, d;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-	if (!(c & (1u << 31)))
-		return 0;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000), "c"(0));
-	char sig[13];
-	CopyMem(sig, &b, 4);
-	CopyMem(sig + 4, &c, 4);
-	CopyMem(sig + 8, &d, 4);
-	sig[12] = 0;
-	return CompareMem(sig, "TCGTCGTCGTCG", 12) == 0 || CompareMem(sig, "KVMKVMKVM\0\0\0", 12) == 0;
 }
 
 /*
@@ -250,26 +235,66 @@ static EFI_STATUS build_page_tables(const void *map, UINTN map_size, UINTN desc_
 }
 
 /*
+ * cmdline_has reports whether the command line holds the word w: the
+ * loader's own test hooks (test=loader-...) are words the kernel never
+ * gets to see, since the loader stops first.
+ */
+static int cmdline_has(const char *w)
+{
+	for (const char *p = bi->cmdline; *p; ) {
+		while (*p == ' ')
+			p++;
+		const char *a = p, *b = w;
+		while (*a && *a != ' ' && *a == *b)
+			a++, b++;
+		if (!*b && (!*a || *a == ' '))
+			return 1;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return 0;
+}
+
+/*
  * exit_boot_services gets the final memory map and leaves boot services.
  * The map key changes whenever the firmware allocates (it may, in a timer
- * callback, between our two calls), so retry with a fresh map a few times.
+ * callback, between our two calls), so retry with a fresh map. Once
+ * ExitBootServices has been called, failed or not, the UEFI specification
+ * allows only GetMemoryMap and ExitBootServices again: a failed call may
+ * have torn boot services down part of the way. So nothing else (no
+ * Print, no Stall, no return to the boot manager) until it succeeds, and
+ * after EBS_TRIES failures stranded() speaks through the hardware itself.
+ *
+ * Test hooks (tests/cases.py): test=loader-ebs-fail hands over a stale map
+ * key every time (the firmware's own refusal); test=loader-ebs-lost does
+ * so too but lets the last call succeed and calls it a failure, as
+ * firmware that tore its services down and still returned an error would.
  */
+#define EBS_TRIES 8
+
 static EFI_STATUS exit_boot_services(EFI_HANDLE image, void *map, UINTN cap,
                                      UINTN *map_size, UINTN *desc_size)
 {
+	int fail = cmdline_has("test=loader-ebs-fail"), lost = cmdline_has("test=loader-ebs-lost");
 	EFI_STATUS st = EFI_SUCCESS;
-	for (int tries = 0; tries < 8; tries++) {
+	for (int tries = 0; tries < EBS_TRIES; tries++) {
 		UINTN key;
 		UINT32 ver;
 		*map_size = cap;
 		st = BS->GetMemoryMap(map_size, map, &key, desc_size, &ver);
-		if (EFI_ERROR(st))
-			return st;
-		st = BS->ExitBootServices(image, key);
-		if (st != EFI_INVALID_PARAMETER)
+		if (EFI_ERROR(st)) {
+			if (tries == 0)
+				return st;      /* nothing torn down yet: refuse() may still speak */
+			stranded(&bi->fb, "GetMemoryMap after a failed ExitBootServices", st, tries);
+		}
+		int last = tries == EBS_TRIES - 1;
+		st = BS->ExitBootServices(image, key + (fail || (lost && !last)));
+		if (lost && last && st == EFI_SUCCESS)
+			st = EFI_INVALID_PARAMETER;
+		if (st == EFI_SUCCESS)
 			return st;
 	}
-	return st;
+	stranded(&bi->fb, "ExitBootServices", st, EBS_TRIES);
 }
 
 /* jump switches to the new tables and enters the kernel: rdi = bootinfo. */
@@ -345,7 +370,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	Print(L"loader: kernel %lx-%lx at phys %lx, entry %lx, cmdline \"%a\"\r\n",
 	      l.lo, l.hi, bi->kernel_phys, l.entry, bi->cmdline);
 	if (EFI_ERROR(exit_boot_services(image, map, cap, &map_size, &desc_size)))
-		return refuse(L"ExitBootServices", "failed");
+		return refuse(L"memory map", "GetMemoryMap failed");
 
 	bi->mmap_count = memmap_copy(map, map_size, desc_size, bi->mmap, BOOTINFO_MMAP_MAX, &bi->mmap_dropped);
 	bi->tsc_exit = rdtsc();
