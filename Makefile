@@ -233,7 +233,7 @@ test-host: fuzz-corpus | deps
 	$(Q)$(BUILD)/host/timemath_test
 	@echo "  HOSTCC  tests/host/acpi_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/acpi_test tests/host/acpi_test.c kernel/acpi.c
-	$(Q)$(BUILD)/host/acpi_test --corpus tests/host/corpus/fuzz_madt
+	$(Q)$(BUILD)/host/acpi_test --corpus tests/host/corpus/fuzz_madt --walk-corpus tests/host/corpus/fuzz_acpi
 	@echo "  HOSTCC  tests/host/elfcheck_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Iboot -o $(BUILD)/host/elfcheck_test tests/host/elfcheck_test.c boot/elfcheck.c
 	$(Q)$(BUILD)/host/elfcheck_test tests/host/corpus/fuzz_elf
@@ -252,13 +252,15 @@ test-host: fuzz-corpus | deps
 
 # ---- fuzzers (clang's libFuzzer), seeds in tests/host/corpus/<fuzzer>/ ----
 
-FUZZERS      := fuzz_madt fuzz_elf fuzz_cmdline fuzz_loadmap fuzz_physmem
+FUZZERS      := fuzz_madt fuzz_acpi fuzz_elf fuzz_cmdline fuzz_loadmap fuzz_physmem
 FUZZ_SECONDS ?= 60
 CLANG        := clang
 FUZZ_CFLAGS  := -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 $(BUILD)/host/fuzz_madt: tests/host/fuzz_madt.c kernel/acpi.c kernel/acpi.h
 $(BUILD)/host/fuzz_madt: FUZZ_INC := -Ikernel
+$(BUILD)/host/fuzz_acpi: tests/host/fuzz_acpi.c tests/host/acpi_invariants.h kernel/acpi.c kernel/acpi.h
+$(BUILD)/host/fuzz_acpi: FUZZ_INC := -Ikernel
 $(BUILD)/host/fuzz_elf: tests/host/fuzz_elf.c tests/host/elf_invariants.h boot/elfcheck.c boot/elfcheck.h
 $(BUILD)/host/fuzz_elf: FUZZ_INC := -Iboot
 $(BUILD)/host/fuzz_cmdline: tests/host/fuzz_cmdline.c tests/host/cmdline_check.h rt/cmdline.c rt/cmdline.h
