@@ -234,6 +234,9 @@ test-host: fuzz-corpus | deps
 	@echo "  HOSTCC  tests/host/acpi_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/acpi_test tests/host/acpi_test.c kernel/acpi.c
 	$(Q)$(BUILD)/host/acpi_test --corpus tests/host/corpus/fuzz_madt --walk-corpus tests/host/corpus/fuzz_acpi
+	@echo "  HOSTCC  tests/host/symtab_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/symtab_test tests/host/symtab_test.c kernel/symtab.c
+	$(Q)$(BUILD)/host/symtab_test tests/host/corpus/fuzz_symtab
 	@echo "  HOSTCC  tests/host/elfcheck_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Iboot -o $(BUILD)/host/elfcheck_test tests/host/elfcheck_test.c boot/elfcheck.c
 	$(Q)$(BUILD)/host/elfcheck_test tests/host/corpus/fuzz_elf
@@ -252,7 +255,7 @@ test-host: fuzz-corpus | deps
 
 # ---- fuzzers (clang's libFuzzer), seeds in tests/host/corpus/<fuzzer>/ ----
 
-FUZZERS      := fuzz_madt fuzz_acpi fuzz_elf fuzz_cmdline fuzz_loadmap fuzz_physmem
+FUZZERS      := fuzz_madt fuzz_acpi fuzz_elf fuzz_cmdline fuzz_loadmap fuzz_physmem fuzz_symtab
 FUZZ_SECONDS ?= 60
 CLANG        := clang
 FUZZ_CFLAGS  := -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -271,6 +274,8 @@ $(BUILD)/host/fuzz_loadmap: FUZZ_INC := -Iboot
 $(BUILD)/host/fuzz_physmem: tests/host/fuzz_physmem.c tests/host/physmem_check.h kernel/memmap.c kernel/memmap.h \
 	kernel/buddy.c kernel/buddy.h include/bootinfo.h
 $(BUILD)/host/fuzz_physmem: FUZZ_INC := -Ikernel
+$(BUILD)/host/fuzz_symtab: tests/host/fuzz_symtab.c tests/host/symtab_check.h kernel/symtab.c kernel/kernel.h
+$(BUILD)/host/fuzz_symtab: FUZZ_INC := -Ikernel
 $(FUZZERS:%=$(BUILD)/host/%): | deps
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
