@@ -140,7 +140,7 @@ $(BUILD)/boot/fbcons.o: kernel/fbcons.c $(BUILD)/gen/font.h | deps
 	@echo "  CC      $< (EFI)"
 	$(Q)$(CC) $(EFI_CFLAGS) -I$(BUILD)/gen -c -o $@ $<
 
-$(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o $(BUILD)/boot/memmap.o \
+$(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o $(BUILD)/boot/memmap.o $(BUILD)/boot/loadopts.o \
 		$(BUILD)/boot/stranded.o $(BUILD)/boot/fbcons.o
 	@echo "  LD      $@"
 	$(Q)$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
@@ -240,6 +240,9 @@ test-host: fuzz-corpus | deps
 	@echo "  HOSTCC  tests/host/elfcheck_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Iboot -o $(BUILD)/host/elfcheck_test tests/host/elfcheck_test.c boot/elfcheck.c
 	$(Q)$(BUILD)/host/elfcheck_test tests/host/corpus/fuzz_elf
+	@echo "  HOSTCC  tests/host/loadopts_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Iboot -o $(BUILD)/host/loadopts_test tests/host/loadopts_test.c boot/loadopts.c
+	$(Q)$(BUILD)/host/loadopts_test tests/host/corpus/fuzz_loadopts
 	@echo "  HOSTCC  tests/host/loadmap_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Iboot -o $(BUILD)/host/loadmap_test tests/host/loadmap_test.c boot/memmap.c
 	$(Q)$(BUILD)/host/loadmap_test tests/host/corpus/fuzz_loadmap
@@ -255,7 +258,7 @@ test-host: fuzz-corpus | deps
 
 # ---- fuzzers (clang's libFuzzer), seeds in tests/host/corpus/<fuzzer>/ ----
 
-FUZZERS      := fuzz_madt fuzz_acpi fuzz_elf fuzz_cmdline fuzz_loadmap fuzz_physmem fuzz_symtab
+FUZZERS      := fuzz_madt fuzz_acpi fuzz_elf fuzz_cmdline fuzz_loadopts fuzz_loadmap fuzz_physmem fuzz_symtab
 FUZZ_SECONDS ?= 60
 CLANG        := clang
 FUZZ_CFLAGS  := -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -268,6 +271,8 @@ $(BUILD)/host/fuzz_elf: tests/host/fuzz_elf.c tests/host/elf_invariants.h boot/e
 $(BUILD)/host/fuzz_elf: FUZZ_INC := -Iboot
 $(BUILD)/host/fuzz_cmdline: tests/host/fuzz_cmdline.c tests/host/cmdline_check.h rt/cmdline.c rt/cmdline.h
 $(BUILD)/host/fuzz_cmdline: FUZZ_INC := -Irt
+$(BUILD)/host/fuzz_loadopts: tests/host/fuzz_loadopts.c tests/host/loadopts_check.h boot/loadopts.c boot/loadopts.h
+$(BUILD)/host/fuzz_loadopts: FUZZ_INC := -Iboot
 $(BUILD)/host/fuzz_loadmap: tests/host/fuzz_loadmap.c tests/host/loadmap_input.h tests/host/loadmap_invariants.h \
 	boot/memmap.c boot/memmap.h include/bootinfo.h
 $(BUILD)/host/fuzz_loadmap: FUZZ_INC := -Iboot

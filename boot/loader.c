@@ -17,6 +17,7 @@
 
 #include "../include/bootinfo.h"
 #include "elfcheck.h"
+#include "loadopts.h"
 #include "memmap.h"
 #include "stranded.h"
 
@@ -100,56 +101,44 @@ static void *read_file(EFI_FILE_HANDLE root, CHAR16 *path, UINT64 *size)
 	return buf;
 }
 
-/* printable_ascii reports whether a LoadOptions string can be a command
- * line: boot entries often carry binary data there instead. */
-static int printable_ascii(const CHAR16 *s, UINTN n)
-{
-	for (UINTN i = 0; i < n; i++)
-		if (s[i] && (s[i] < 0x20 || s[i] > 0x7e) && s[i] != '\t')
-			return 0;
-	return 1;
-}
-
-/* cmdline_from_options takes LoadOptions, dropping the image name a shell
- * puts first ("BOOTX64.EFI GOMAXPROCS=2"). */
-static int cmdline_from_options(EFI_HANDLE image)
+/* cmdline_from_options takes LoadOptions (loadopts.c: text only, the
+ * image name a shell puts first dropped). */
+static int cmdline_from_options(EFI_HANDLE image, unsigned *flags)
 {
 	EFI_LOADED_IMAGE *li;
+	*flags = 0;
 	if (EFI_ERROR(BS->HandleProtocol(image, &LoadedImageProtocol, (void **)&li)))
 		return 0;
-	const CHAR16 *s = li->LoadOptions;
-	UINTN n = li->LoadOptionsSize / sizeof(CHAR16);
-	if (!s || n == 0 || !printable_ascii(s, n))
-		return 0;
-	UINTN i = 0, first_end = 0;
-	while (first_end < n && s[first_end] && s[first_end] != ' ')
-		first_end++;
-	if (first_end >= 4) {
-		const CHAR16 *e = &s[first_end - 4];
-		if (e[0] == '.' && (e[1] | 0x20) == 'e' && (e[2] | 0x20) == 'f' && (e[3] | 0x20) == 'i')
-			i = first_end;
-	}
-	while (i < n && s[i] == ' ')
-		i++;
-	UINTN o = 0;
-	for (; i < n && s[i] && o + 1 < BOOTINFO_CMDLINE_MAX; i++)
-		bi->cmdline[o++] = (char)(s[i] == '\t' ? ' ' : s[i]);
-	bi->cmdline[o] = 0;
-	return o > 0;
+	return loadopts_from_options(li->LoadOptions, li->LoadOptionsSize / sizeof(CHAR16),
+	                             bi->cmdline, BOOTINFO_CMDLINE_MAX, flags) > 0;
 }
 
-static void cmdline_from_file(EFI_FILE_HANDLE root)
+static void cmdline_from_file(EFI_FILE_HANDLE root, unsigned *flags)
 {
 	UINT64 n;
-	const char *s = read_file(root, CMDLINE_PATH, &n);
-	UINTN o = 0;
+	const unsigned char *s = read_file(root, CMDLINE_PATH, &n);
+	*flags = 0;
 	if (!s)
 		return;
-	/* one line: stop at the first line break, turn tabs into spaces */
-	for (UINT64 i = 0; i < n && s[i] && s[i] != '\n' && s[i] != '\r' && o + 1 < BOOTINFO_CMDLINE_MAX; i++)
-		bi->cmdline[o++] = s[i] == '\t' ? ' ' : s[i];
-	bi->cmdline[o] = 0;
+	loadopts_from_text(s, n, bi->cmdline, BOOTINFO_CMDLINE_MAX, flags);
 	bi->cmdline_source = 2;
+}
+
+/* get_cmdline: LoadOptions, else CMDLINE.TXT; what was odd said on screen */
+static void get_cmdline(EFI_HANDLE image, EFI_FILE_HANDLE root)
+{
+	unsigned flags;
+	const CHAR16 *from = L"LoadOptions";
+	if (cmdline_from_options(image, &flags)) {
+		bi->cmdline_source = 1;
+	} else {
+		from = CMDLINE_PATH;
+		cmdline_from_file(root, &flags);
+	}
+	if (flags & LOADOPTS_CUT)
+		Print(L"loader: %s: command line longer than %d characters: cut\r\n", from, BOOTINFO_CMDLINE_MAX - 1);
+	if (flags & LOADOPTS_REPLACED)
+		Print(L"loader: %s: characters other than printable ASCII replaced by '?'\r\n", from);
 }
 
 static void find_rsdp(void)
@@ -235,27 +224,6 @@ static EFI_STATUS build_page_tables(const void *map, UINTN map_size, UINTN desc_
 }
 
 /*
- * cmdline_has reports whether the command line holds the word w: the
- * loader's own test hooks (test=loader-...) are words the kernel never
- * gets to see, since the loader stops first.
- */
-static int cmdline_has(const char *w)
-{
-	for (const char *p = bi->cmdline; *p; ) {
-		while (*p == ' ')
-			p++;
-		const char *a = p, *b = w;
-		while (*a && *a != ' ' && *a == *b)
-			a++, b++;
-		if (!*b && (!*a || *a == ' '))
-			return 1;
-		while (*p && *p != ' ')
-			p++;
-	}
-	return 0;
-}
-
-/*
  * exit_boot_services gets the final memory map and leaves boot services.
  * The map key changes whenever the firmware allocates (it may, in a timer
  * callback, between our two calls), so retry with a fresh map. Once
@@ -275,7 +243,8 @@ static int cmdline_has(const char *w)
 static EFI_STATUS exit_boot_services(EFI_HANDLE image, void *map, UINTN cap,
                                      UINTN *map_size, UINTN *desc_size)
 {
-	int fail = cmdline_has("test=loader-ebs-fail"), lost = cmdline_has("test=loader-ebs-lost");
+	int fail = loadopts_has(bi->cmdline, "test=loader-ebs-fail");
+	int lost = loadopts_has(bi->cmdline, "test=loader-ebs-lost");
 	EFI_STATUS st = EFI_SUCCESS;
 	for (int tries = 0; tries < EBS_TRIES; tries++) {
 		UINTN key;
@@ -343,10 +312,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	bi->strtab_size = l.strtab_size;
 	bi->kernel_virt = l.lo;
 
-	if (cmdline_from_options(image))
-		bi->cmdline_source = 1;
-	else
-		cmdline_from_file(root);
+	get_cmdline(image, root);
 	find_rsdp();
 	find_framebuffer();
 	bi->efi_runtime = (uint64_t)ST->RuntimeServices;
