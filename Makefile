@@ -133,7 +133,15 @@ $(BUILD)/boot/%.o: boot/%.c | deps
 	@echo "  CC      $< (EFI)"
 	$(Q)$(CC) $(EFI_CFLAGS) -c -o $@ $<
 
-$(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o
+# The loader's last words after a failed ExitBootServices draw with the
+# kernel's own framebuffer console.
+$(BUILD)/boot/fbcons.o: kernel/fbcons.c $(BUILD)/gen/font.h | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (EFI)"
+	$(Q)$(CC) $(EFI_CFLAGS) -I$(BUILD)/gen -c -o $@ $<
+
+$(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o $(BUILD)/boot/memmap.o $(BUILD)/boot/loadopts.o \
+		$(BUILD)/boot/stranded.o $(BUILD)/boot/fbcons.o
 	@echo "  LD      $@"
 	$(Q)$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
 		$(EFI_LIB)/crt0-efi-x86_64.o $^ -L$(EFI_LIB) -lgnuefi -lefi -o $@
@@ -217,15 +225,27 @@ test-host: fuzz-corpus | deps
 	@echo "  HOSTCC  tests/host/buddy_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -Iinclude -o $(BUILD)/host/buddy_test tests/host/buddy_test.c kernel/buddy.c
 	$(Q)$(BUILD)/host/buddy_test
+	@echo "  HOSTCC  tests/host/physmem_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/physmem_test tests/host/physmem_test.c kernel/memmap.c kernel/buddy.c
+	$(Q)$(BUILD)/host/physmem_test tests/host/corpus/fuzz_physmem
 	@echo "  HOSTCC  tests/host/timemath_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/timemath_test tests/host/timemath_test.c
 	$(Q)$(BUILD)/host/timemath_test
 	@echo "  HOSTCC  tests/host/acpi_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/acpi_test tests/host/acpi_test.c kernel/acpi.c
-	$(Q)$(BUILD)/host/acpi_test --corpus tests/host/corpus/fuzz_madt
+	$(Q)$(BUILD)/host/acpi_test --corpus tests/host/corpus/fuzz_madt --walk-corpus tests/host/corpus/fuzz_acpi
+	@echo "  HOSTCC  tests/host/symtab_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/symtab_test tests/host/symtab_test.c kernel/symtab.c
+	$(Q)$(BUILD)/host/symtab_test tests/host/corpus/fuzz_symtab
 	@echo "  HOSTCC  tests/host/elfcheck_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Iboot -o $(BUILD)/host/elfcheck_test tests/host/elfcheck_test.c boot/elfcheck.c
 	$(Q)$(BUILD)/host/elfcheck_test tests/host/corpus/fuzz_elf
+	@echo "  HOSTCC  tests/host/loadopts_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Iboot -o $(BUILD)/host/loadopts_test tests/host/loadopts_test.c boot/loadopts.c
+	$(Q)$(BUILD)/host/loadopts_test tests/host/corpus/fuzz_loadopts
+	@echo "  HOSTCC  tests/host/loadmap_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Iboot -o $(BUILD)/host/loadmap_test tests/host/loadmap_test.c boot/memmap.c
+	$(Q)$(BUILD)/host/loadmap_test tests/host/corpus/fuzz_loadmap
 	@echo "  HOSTCC  tests/host/cmdline_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Irt -o $(BUILD)/host/cmdline_test tests/host/cmdline_test.c rt/cmdline.c
 	$(Q)$(BUILD)/host/cmdline_test tests/host/corpus/fuzz_cmdline
@@ -243,17 +263,29 @@ test-host: fuzz-corpus | deps
 
 # ---- fuzzers (clang's libFuzzer), seeds in tests/host/corpus/<fuzzer>/ ----
 
-FUZZERS      := fuzz_madt fuzz_elf fuzz_cmdline
+FUZZERS      := fuzz_madt fuzz_acpi fuzz_elf fuzz_cmdline fuzz_loadopts fuzz_loadmap fuzz_physmem fuzz_symtab
 FUZZ_SECONDS ?= 60
 CLANG        := clang
 FUZZ_CFLAGS  := -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 $(BUILD)/host/fuzz_madt: tests/host/fuzz_madt.c kernel/acpi.c kernel/acpi.h
 $(BUILD)/host/fuzz_madt: FUZZ_INC := -Ikernel
+$(BUILD)/host/fuzz_acpi: tests/host/fuzz_acpi.c tests/host/acpi_invariants.h kernel/acpi.c kernel/acpi.h
+$(BUILD)/host/fuzz_acpi: FUZZ_INC := -Ikernel
 $(BUILD)/host/fuzz_elf: tests/host/fuzz_elf.c tests/host/elf_invariants.h boot/elfcheck.c boot/elfcheck.h
 $(BUILD)/host/fuzz_elf: FUZZ_INC := -Iboot
 $(BUILD)/host/fuzz_cmdline: tests/host/fuzz_cmdline.c tests/host/cmdline_check.h rt/cmdline.c rt/cmdline.h
 $(BUILD)/host/fuzz_cmdline: FUZZ_INC := -Irt
+$(BUILD)/host/fuzz_loadopts: tests/host/fuzz_loadopts.c tests/host/loadopts_check.h boot/loadopts.c boot/loadopts.h
+$(BUILD)/host/fuzz_loadopts: FUZZ_INC := -Iboot
+$(BUILD)/host/fuzz_loadmap: tests/host/fuzz_loadmap.c tests/host/loadmap_input.h tests/host/loadmap_invariants.h \
+	boot/memmap.c boot/memmap.h include/bootinfo.h
+$(BUILD)/host/fuzz_loadmap: FUZZ_INC := -Iboot
+$(BUILD)/host/fuzz_physmem: tests/host/fuzz_physmem.c tests/host/physmem_check.h kernel/memmap.c kernel/memmap.h \
+	kernel/buddy.c kernel/buddy.h include/bootinfo.h
+$(BUILD)/host/fuzz_physmem: FUZZ_INC := -Ikernel
+$(BUILD)/host/fuzz_symtab: tests/host/fuzz_symtab.c tests/host/symtab_check.h kernel/symtab.c kernel/kernel.h
+$(BUILD)/host/fuzz_symtab: FUZZ_INC := -Ikernel
 $(FUZZERS:%=$(BUILD)/host/%): | deps
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"

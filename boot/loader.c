@@ -9,20 +9,21 @@
  * Order: read the file, check it, load the segments, gather the command
  * line, ACPI RSDP, framebuffer and runtime services, build page tables,
  * ExitBootServices (retrying while the map key changes), switch CR3, jump.
- * Nothing that can fail happens after ExitBootServices.
+ * Nothing that can fail happens after ExitBootServices; if it never
+ * succeeds, stranded.c ends the run without the firmware.
  */
 #include <efi.h>
 #include <efilib.h>
 
 #include "../include/bootinfo.h"
 #include "elfcheck.h"
+#include "loadopts.h"
+#include "memmap.h"
+#include "stranded.h"
 
 #define KERNEL_PATH  L"\\EFI\\BOOT\\KERNEL.ELF"
 #define CMDLINE_PATH L"\\EFI\\BOOT\\CMDLINE.TXT"
 #define PAGE_SIZE    4096ull
-#define PTE_P        1ull
-#define PTE_W        2ull
-#define PTE_PS       0x80ull
 
 static struct bootinfo *bi;
 
@@ -36,23 +37,6 @@ static inline uint64_t rdtsc(void)
 static inline void outb(uint16_t port, uint8_t v)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-/* under_qemu: the hypervisor leaf names QEMU's TCG or KVM; only then is
- * port 0xf4 (isa-debug-exit) ours to write. */
-static int under_qemu(void)
-{
-	uint32_t a, b, c, d;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-	if (!(c & (1u << 31)))
-		return 0;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000), "c"(0));
-	char sig[13];
-	CopyMem(sig, &b, 4);
-	CopyMem(sig + 4, &c, 4);
-	CopyMem(sig + 8, &d, 4);
-	sig[12] = 0;
-	return CompareMem(sig, "TCGTCGTCGTCG", 12) == 0 || CompareMem(sig, "KVMKVMKVM\0\0\0", 12) == 0;
 }
 
 /*
@@ -117,56 +101,44 @@ static void *read_file(EFI_FILE_HANDLE root, CHAR16 *path, UINT64 *size)
 	return buf;
 }
 
-/* printable_ascii reports whether a LoadOptions string can be a command
- * line: boot entries often carry binary data there instead. */
-static int printable_ascii(const CHAR16 *s, UINTN n)
-{
-	for (UINTN i = 0; i < n; i++)
-		if (s[i] && (s[i] < 0x20 || s[i] > 0x7e) && s[i] != '\t')
-			return 0;
-	return 1;
-}
-
-/* cmdline_from_options takes LoadOptions, dropping the image name a shell
- * puts first ("BOOTX64.EFI GOMAXPROCS=2"). */
-static int cmdline_from_options(EFI_HANDLE image)
+/* cmdline_from_options takes LoadOptions (loadopts.c: text only, the
+ * image name a shell puts first dropped). */
+static int cmdline_from_options(EFI_HANDLE image, unsigned *flags)
 {
 	EFI_LOADED_IMAGE *li;
+	*flags = 0;
 	if (EFI_ERROR(BS->HandleProtocol(image, &LoadedImageProtocol, (void **)&li)))
 		return 0;
-	const CHAR16 *s = li->LoadOptions;
-	UINTN n = li->LoadOptionsSize / sizeof(CHAR16);
-	if (!s || n == 0 || !printable_ascii(s, n))
-		return 0;
-	UINTN i = 0, first_end = 0;
-	while (first_end < n && s[first_end] && s[first_end] != ' ')
-		first_end++;
-	if (first_end >= 4) {
-		const CHAR16 *e = &s[first_end - 4];
-		if (e[0] == '.' && (e[1] | 0x20) == 'e' && (e[2] | 0x20) == 'f' && (e[3] | 0x20) == 'i')
-			i = first_end;
-	}
-	while (i < n && s[i] == ' ')
-		i++;
-	UINTN o = 0;
-	for (; i < n && s[i] && o + 1 < BOOTINFO_CMDLINE_MAX; i++)
-		bi->cmdline[o++] = (char)(s[i] == '\t' ? ' ' : s[i]);
-	bi->cmdline[o] = 0;
-	return o > 0;
+	return loadopts_from_options(li->LoadOptions, li->LoadOptionsSize / sizeof(CHAR16),
+	                             bi->cmdline, BOOTINFO_CMDLINE_MAX, flags) > 0;
 }
 
-static void cmdline_from_file(EFI_FILE_HANDLE root)
+static void cmdline_from_file(EFI_FILE_HANDLE root, unsigned *flags)
 {
 	UINT64 n;
-	const char *s = read_file(root, CMDLINE_PATH, &n);
-	UINTN o = 0;
+	const unsigned char *s = read_file(root, CMDLINE_PATH, &n);
+	*flags = 0;
 	if (!s)
 		return;
-	/* one line: stop at the first line break, turn tabs into spaces */
-	for (UINT64 i = 0; i < n && s[i] && s[i] != '\n' && s[i] != '\r' && o + 1 < BOOTINFO_CMDLINE_MAX; i++)
-		bi->cmdline[o++] = s[i] == '\t' ? ' ' : s[i];
-	bi->cmdline[o] = 0;
+	loadopts_from_text(s, n, bi->cmdline, BOOTINFO_CMDLINE_MAX, flags);
 	bi->cmdline_source = 2;
+}
+
+/* get_cmdline: LoadOptions, else CMDLINE.TXT; what was odd said on screen */
+static void get_cmdline(EFI_HANDLE image, EFI_FILE_HANDLE root)
+{
+	unsigned flags;
+	const CHAR16 *from = L"LoadOptions";
+	if (cmdline_from_options(image, &flags)) {
+		bi->cmdline_source = 1;
+	} else {
+		from = CMDLINE_PATH;
+		cmdline_from_file(root, &flags);
+	}
+	if (flags & LOADOPTS_CUT)
+		Print(L"loader: %s: command line longer than %d characters: cut\r\n", from, BOOTINFO_CMDLINE_MAX - 1);
+	if (flags & LOADOPTS_REPLACED)
+		Print(L"loader: %s: characters other than printable ASCII replaced by '?'\r\n", from);
 }
 
 static void find_rsdp(void)
@@ -218,103 +190,80 @@ static EFI_STATUS load_segments(const unsigned char *file, const struct elf_layo
 	return EFI_SUCCESS;
 }
 
-/* phys_limit is how much of the physical address space the direct map
- * covers: all of RAM and MMIO in the map, the framebuffer, and at least
- * 4 GiB (LAPIC, IOAPIC, HPET sit just below 4 GiB). */
-static uint64_t phys_limit(const void *map, UINTN map_size, UINTN desc_size)
-{
-	uint64_t lim = 4ull << 30;
-	for (UINTN off = 0; off < map_size; off += desc_size) {
-		const EFI_MEMORY_DESCRIPTOR *d = (const void *)((const char *)map + off);
-		uint64_t end = d->PhysicalStart + d->NumberOfPages * PAGE_SIZE;
-		if (end > lim)
-			lim = end;
-	}
-	if (bi->fb.base + bi->fb.size > lim)
-		lim = bi->fb.base + bi->fb.size;
-	return (lim + (1ull << 30) - 1) & ~((1ull << 30) - 1);
-}
-
 /*
- * build_page_tables: PML4[0..] identity (only for the hand-off: the code
- * doing the CR3 switch runs at its physical address), PML4[256..] the
- * direct map of the same range, both sharing the same 2 MiB-page tables;
- * PML4[511] maps the kernel image at its link address with 4 KiB pages, so
- * it may sit at any physical page. All writable and executable: the
- * runtime replaces these tables with its own.
+ * build_page_tables sizes the direct map from the memory map (memmap.c:
+ * memory only, at most DIRECT_MAP_MAX) and builds the tables in one block
+ * of pages. What the tables cannot reach is said on screen now: after
+ * ExitBootServices nothing can be.
  */
-static EFI_STATUS build_page_tables(uint64_t limit, const struct elf_layout *l)
+static EFI_STATUS build_page_tables(const void *map, UINTN map_size, UINTN desc_size,
+                                    const struct elf_layout *l)
 {
-	uint64_t gibs = limit >> 30, pdpts = (gibs + 511) / 512;
-	uint64_t *pml4 = alloc_pages(1);
-	uint64_t *pdpt = alloc_pages(pdpts);
-	uint64_t *pd = alloc_pages(gibs);
-	if (!pml4 || !pdpt || !pd)
-		return EFI_OUT_OF_RESOURCES;
-	for (uint64_t i = 0; i < gibs * 512; i++)
-		pd[i] = (i << 21) | PTE_P | PTE_W | PTE_PS;
-	for (uint64_t i = 0; i < gibs; i++)
-		pdpt[i] = (uint64_t)&pd[i * 512] | PTE_P | PTE_W;
-	for (uint64_t i = 0; i < pdpts; i++) {
-		pml4[i] = (uint64_t)&pdpt[i * 512] | PTE_P | PTE_W;
-		pml4[256 + i] = pml4[i];
+	struct memmap_limit lim;
+	memmap_limit(map, map_size, desc_size, bi->fb.base, bi->fb.size, &lim);
+	if (lim.bad_desc_size)
+		Print(L"loader: memory map descriptors of %d bytes: map ignored, only 4 GiB mapped\r\n",
+		      (int)desc_size);
+	if (lim.dropped)
+		Print(L"loader: %ld MiB of memory at or above %ld TiB cannot be mapped: not used\r\n",
+		      lim.dropped >> 20, DIRECT_MAP_MAX >> 40);
+	if (lim.fb_dropped) {
+		Print(L"loader: framebuffer at %lx is beyond the direct map: not used\r\n", bi->fb.base);
+		bi->fb = (struct bootinfo_fb){0};
 	}
-
-	uint64_t pages = (l->hi - l->lo) / PAGE_SIZE;
-	uint64_t *kpdpt = alloc_pages(1), *kpd = alloc_pages(1);
-	uint64_t *kpt = alloc_pages((pages + 511) / 512 + 1);
-	if (!kpdpt || !kpd || !kpt)
+	struct memmap_tables t;
+	if (memmap_tables_size(lim.limit, l->lo, l->hi, bi->kernel_phys, &t))
+		return EFI_INVALID_PARAMETER;
+	void *block = alloc_pages(t.pages);
+	if (!block)
 		return EFI_OUT_OF_RESOURCES;
-	uint64_t first = (l->lo - KERNEL_BASE) / PAGE_SIZE;   /* page index within the -2 GiB window */
-	for (uint64_t i = 0; i < pages; i++)
-		kpt[first % 512 + i] = (bi->kernel_phys + i * PAGE_SIZE) | PTE_P | PTE_W;
-	/* the page tables the image's pages fill: rounded up, so an image that
-	 * ends on a 2 MiB boundary uses no entry past its last table */
-	for (uint64_t t = 0; t < (first % 512 + pages + 511) / 512; t++)
-		kpd[first / 512 + t] = (uint64_t)&kpt[t * 512] | PTE_P | PTE_W;
-	kpdpt[510] = (uint64_t)kpd | PTE_P | PTE_W;
-	pml4[511] = (uint64_t)kpdpt | PTE_P | PTE_W;
-
-	bi->pml4 = (uint64_t)pml4;
-	bi->identity_limit = limit;
-	bi->direct_map_limit = limit;
+	bi->pml4 = memmap_build_tables(block, &t, lim.limit, l->lo, l->hi, bi->kernel_phys);
+	bi->identity_limit = lim.limit;
+	bi->direct_map_limit = lim.limit;
 	return EFI_SUCCESS;
-}
-
-static void copy_memory_map(const void *map, UINTN map_size, UINTN desc_size)
-{
-	UINTN n = 0;
-	for (UINTN off = 0; off < map_size && n < BOOTINFO_MMAP_MAX; off += desc_size, n++) {
-		const EFI_MEMORY_DESCRIPTOR *d = (const void *)((const char *)map + off);
-		bi->mmap[n] = (struct bootinfo_mem){
-			.type = d->Type, .phys = d->PhysicalStart,
-			.pages = d->NumberOfPages, .attr = d->Attribute,
-		};
-	}
-	bi->mmap_count = (uint32_t)n;
 }
 
 /*
  * exit_boot_services gets the final memory map and leaves boot services.
  * The map key changes whenever the firmware allocates (it may, in a timer
- * callback, between our two calls), so retry with a fresh map a few times.
+ * callback, between our two calls), so retry with a fresh map. Once
+ * ExitBootServices has been called, failed or not, the UEFI specification
+ * allows only GetMemoryMap and ExitBootServices again: a failed call may
+ * have torn boot services down part of the way. So nothing else (no
+ * Print, no Stall, no return to the boot manager) until it succeeds, and
+ * after EBS_TRIES failures stranded() speaks through the hardware itself.
+ *
+ * Test hooks (tests/cases.py): test=loader-ebs-fail hands over a stale map
+ * key every time (the firmware's own refusal); test=loader-ebs-lost does
+ * so too but lets the last call succeed and calls it a failure, as
+ * firmware that tore its services down and still returned an error would.
  */
+#define EBS_TRIES 8
+
 static EFI_STATUS exit_boot_services(EFI_HANDLE image, void *map, UINTN cap,
                                      UINTN *map_size, UINTN *desc_size)
 {
+	int fail = loadopts_has(bi->cmdline, "test=loader-ebs-fail");
+	int lost = loadopts_has(bi->cmdline, "test=loader-ebs-lost");
 	EFI_STATUS st = EFI_SUCCESS;
-	for (int tries = 0; tries < 8; tries++) {
+	for (int tries = 0; tries < EBS_TRIES; tries++) {
 		UINTN key;
 		UINT32 ver;
 		*map_size = cap;
 		st = BS->GetMemoryMap(map_size, map, &key, desc_size, &ver);
-		if (EFI_ERROR(st))
-			return st;
-		st = BS->ExitBootServices(image, key);
-		if (st != EFI_INVALID_PARAMETER)
+		if (EFI_ERROR(st)) {
+			if (tries == 0)
+				return st;      /* nothing torn down yet: refuse() may still speak */
+			stranded(&bi->fb, "GetMemoryMap after a failed ExitBootServices", st, tries);
+		}
+		int last = tries == EBS_TRIES - 1;
+		st = BS->ExitBootServices(image, key + (fail || (lost && !last)));
+		if (lost && last && st == EFI_SUCCESS)
+			st = EFI_INVALID_PARAMETER;
+		if (st == EFI_SUCCESS)
 			return st;
 	}
-	return st;
+	stranded(&bi->fb, "ExitBootServices", st, EBS_TRIES);
 }
 
 /* jump switches to the new tables and enters the kernel: rdi = bootinfo. */
@@ -363,10 +312,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	bi->strtab_size = l.strtab_size;
 	bi->kernel_virt = l.lo;
 
-	if (cmdline_from_options(image))
-		bi->cmdline_source = 1;
-	else
-		cmdline_from_file(root);
+	get_cmdline(image, root);
 	find_rsdp();
 	find_framebuffer();
 	bi->efi_runtime = (uint64_t)ST->RuntimeServices;
@@ -383,15 +329,16 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	map_size = cap;
 	if (EFI_ERROR(BS->GetMemoryMap(&map_size, map, &key, &desc_size, &ver)))
 		return refuse(L"memory map", "GetMemoryMap failed");
-	if (EFI_ERROR(build_page_tables(phys_limit(map, map_size, desc_size), &l)))
-		return refuse(L"page tables", "out of memory");
+	EFI_STATUS st = build_page_tables(map, map_size, desc_size, &l);
+	if (EFI_ERROR(st))
+		return refuse(L"page tables", st == EFI_OUT_OF_RESOURCES ? "out of memory" : "the image cannot be mapped");
 
 	Print(L"loader: kernel %lx-%lx at phys %lx, entry %lx, cmdline \"%a\"\r\n",
 	      l.lo, l.hi, bi->kernel_phys, l.entry, bi->cmdline);
 	if (EFI_ERROR(exit_boot_services(image, map, cap, &map_size, &desc_size)))
-		return refuse(L"ExitBootServices", "failed");
+		return refuse(L"memory map", "GetMemoryMap failed");
 
-	copy_memory_map(map, map_size, desc_size);
+	bi->mmap_count = memmap_copy(map, map_size, desc_size, bi->mmap, BOOTINFO_MMAP_MAX, &bi->mmap_dropped);
 	bi->tsc_exit = rdtsc();
 	jump(l.entry, bi->pml4, bi);
 }

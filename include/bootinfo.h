@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define BOOTINFO_MAGIC   0x4f4f42544e555247ull   /* "GRUNTBOO" little-endian */
-#define BOOTINFO_VERSION 1
+#define BOOTINFO_VERSION 2
 
 #define BOOTINFO_CMDLINE_MAX 1024
 #define BOOTINFO_MMAP_MAX    512
@@ -23,6 +23,7 @@
 /* Virtual layout the loader builds and the kernel relies on. */
 #define KERNEL_BASE     0xffffffff80000000ull   /* kernel image: -2 GiB (-mcmodel=kernel) */
 #define DIRECT_MAP_BASE 0xffff800000000000ull   /* all physical memory, from 0 */
+#define DIRECT_MAP_MAX  (1ull << 46)            /* its room: 64 TiB, up to VM_DYNAMIC_BASE (kernel/kernel.h) */
 
 /* Memory map entry types: EFI's own numbering, kept as is. */
 enum {
@@ -74,7 +75,7 @@ struct bootinfo {
 
 	uint64_t acpi_rsdp;             /* physical address of the RSDP; 0: not found */
 	uint32_t acpi_rsdp_rev;         /* 2: ACPI 2.0+ (XSDT), 0: 1.0 (RSDT only) */
-	uint32_t pad0;
+	uint32_t mmap_dropped;          /* firmware map entries that did not fit in mmap[] */
 
 	struct bootinfo_fb fb;
 

@@ -10,48 +10,34 @@
  * loader's page tables. Memory below 1 MiB is kept out too: real-mode code
  * (the APs' trampoline) must live there, and lowmem_page hands it out.
  *
- * The buddy metadata (a bitmap per order) is carved from the first free
- * region large enough, before the regions are handed to the allocator.
+ * The firmware's map is made sane first (memmap.c: sorted, overlaps
+ * resolved for the stronger kind, so a range both free and reserved is
+ * not handed out); memmap_plan then says what goes to the allocator and
+ * in which order, and where its metadata (a bitmap per order) goes.
+ * Both are pure code the host tests run against the real buddy.c.
  */
 #include "kernel.h"
 #include "buddy.h"
+#include "memmap.h"
 
 #define PAGE 4096ull
-#define LOW_LIMIT (1ull << 20)
 
 static struct buddy buddy;
 static struct spinlock physlock = { .fixedstack = true, .name = "physlock" };
-static uint64_t lowmem_next = 0x1000, lowmem_end;   /* the page at 0 is never used */
+static uint64_t lowmem_next, lowmem_end;        /* physlock */
 static bool ready;
 
-static bool free_type(uint32_t t)
-{
-	return t == BI_MEM_CONVENTIONAL || t == BI_MEM_BOOT_CODE || t == BI_MEM_BOOT_DATA;
-}
+/* the sanitised map (at most 2n - 1 entries for n) and the plan: static,
+ * there is no allocator yet */
+static struct bootinfo_mem map[2 * BOOTINFO_MMAP_MAX];
+static struct memmap_point points[2 * BOOTINFO_MMAP_MAX];
+static struct memmap_plan plan;
 
 static _Noreturn void buddy_fatal(const char *msg)
 {
 	kprintf("fatal error: physical page allocator: %s\n", msg);
 	kprintf("exit status 2\n");
 	machine_exit(2);
-}
-
-/* usable clips a map entry to what may be handed out: [lo, hi), or lo == hi. */
-static void usable(const struct bootinfo_mem *m, uint64_t *lo, uint64_t *hi)
-{
-	*lo = m->phys;
-	*hi = m->phys + m->pages * PAGE;
-	if (!free_type(m->type) || *hi > bootinfo->direct_map_limit) {
-		*lo = *hi = 0;
-		return;
-	}
-	if (*lo < LOW_LIMIT) {
-		if (*lo <= lowmem_next && *hi > lowmem_next && *hi <= LOW_LIMIT && lowmem_end == 0)
-			lowmem_end = *hi;       /* the first free run at 4 KiB: real-mode pages */
-		*lo = LOW_LIMIT;
-	}
-	if (*hi < *lo)
-		*hi = *lo;
 }
 
 /*
@@ -64,99 +50,59 @@ static void usable(const struct bootinfo_mem *m, uint64_t *lo, uint64_t *hi)
  * allocator last (the free lists are LIFO: it is handed out first), and
  * its code regions are held back until the allocator has nothing else
  * (they are a few MiB): added at boot, they would merge with the data
- * around them into blocks handed out at once.
+ * around them into blocks handed out at once. memmap_plan orders them so.
  */
-#define MAX_HELD 128
-static struct { uint64_t lo, hi; } held[MAX_HELD];
-static int nheld;
-static uint64_t held_pages;
-
-/* add_region hands [lo, hi) to the allocator, less the metadata's range. */
-static void add_region(uint64_t lo, uint64_t hi, uint64_t meta_lo, uint64_t meta_hi)
-{
-	if (lo < meta_hi && meta_lo < hi) {
-		if (lo < meta_lo)
-			buddy_add_range(&buddy, lo, (meta_lo - lo) / PAGE);
-		lo = meta_hi;
-	}
-	if (hi > lo)
-		buddy_add_range(&buddy, lo, (hi - lo) / PAGE);
-}
+static uint32_t nheld;                  /* physlock */
+static uint64_t held_pages;             /* physlock; read atomically */
 
 /* release_held adds the held-back code regions; physlock held. */
 static bool release_held(void)
 {
 	if (nheld == 0)
 		return false;
-	for (int i = 0; i < nheld; i++)
-		buddy_add_range(&buddy, held[i].lo, (held[i].hi - held[i].lo) / PAGE);
+	for (uint32_t i = 0; i < nheld; i++)
+		buddy_add_range(&buddy, plan.held[i].lo, (plan.held[i].hi - plan.held[i].lo) / PAGE);
 	nheld = 0;
-	held_pages = 0;
+	__atomic_store_n(&held_pages, 0, __ATOMIC_RELAXED);
 	return true;
 }
 
-/* carve takes n bytes for metadata from the first free region with room,
- * the firmware's data preferred (see MAX_HELD); returns the physical
- * address. */
-static uint64_t carve(uint64_t n, uint64_t *taken_lo, uint64_t *taken_hi)
+/* sanitize makes the firmware's map sane, saying what was wrong with it:
+ * a map that needed it is worth knowing about on a real machine. */
+static uint32_t sanitize(void)
 {
-	n = (n + PAGE - 1) & ~(PAGE - 1);
-	for (uint32_t k = 0; k < 2 * bootinfo->mmap_count; k++) {
-		uint32_t i = k % bootinfo->mmap_count;
-		if (k < bootinfo->mmap_count && bootinfo->mmap[i].type != BI_MEM_BOOT_DATA)
-			continue;
-		uint64_t lo, hi;
-		usable(&bootinfo->mmap[i], &lo, &hi);
-		if (hi - lo >= n) {
-			*taken_lo = lo;
-			*taken_hi = lo + n;
-			return lo;
-		}
+	uint32_t n = bootinfo->mmap_count;
+	if (n > BOOTINFO_MMAP_MAX) {
+		kprintf("physmem: boot info claims %u memory map entries; reading %u\n", n, BOOTINFO_MMAP_MAX);
+		n = BOOTINFO_MMAP_MAX;
 	}
-	return 0;
+	if (bootinfo->mmap_dropped)
+		kprintf("physmem: the loader dropped %u memory map entries (more than %u); their memory is not used\n",
+		        bootinfo->mmap_dropped, BOOTINFO_MMAP_MAX);
+	unsigned flags;
+	n = memmap_sanitize(bootinfo->mmap, n, map, sizeof map / sizeof map[0], points, &flags);
+	if (flags & MEMMAP_OVERLAP)
+		kprintf("physmem: the firmware's memory map has overlapping entries; the reserved kind kept\n");
+	if (flags & MEMMAP_CLIPPED)
+		kprintf("physmem: the firmware's memory map has misaligned, wrapping or out-of-range entries; cut to whole pages\n");
+	return n;
 }
 
 void physmem_init(void)
 {
-	uint64_t span_lo = ~0ull, span_hi = 0;
-	for (uint32_t i = 0; i < bootinfo->mmap_count; i++) {
-		uint64_t lo, hi;
-		usable(&bootinfo->mmap[i], &lo, &hi);
-		if (lo == hi)
-			continue;
-		if (lo < span_lo)
-			span_lo = lo;
-		if (hi > span_hi)
-			span_hi = hi;
-	}
-	if (span_hi == 0)
-		buddy_fatal("the memory map has no free memory");
+	uint32_t n = sanitize();
+	const char *why = memmap_plan(map, n, bootinfo->direct_map_limit, &plan);
+	if (why)
+		buddy_fatal(why);
 	buddy_panic = buddy_fatal;
-	uint64_t npages = (span_hi - span_lo) / PAGE;
-	uint64_t meta_lo, meta_hi;
-	uint64_t meta = carve(buddy_meta_size(npages), &meta_lo, &meta_hi);
-	if (!meta)
-		buddy_fatal("no room for the allocator's bitmaps");
-	buddy_init(&buddy, span_lo, npages, phys_to_virt(meta));
-	for (int pass = 0; pass < 2; pass++) {          /* see MAX_HELD */
-		for (uint32_t i = 0; i < bootinfo->mmap_count; i++) {
-			uint32_t t = bootinfo->mmap[i].type;
-			if ((t == BI_MEM_BOOT_DATA) != pass)
-				continue;
-			uint64_t lo, hi;
-			usable(&bootinfo->mmap[i], &lo, &hi);
-			if (hi <= lo)
-				continue;
-			if (t == BI_MEM_BOOT_CODE && nheld < MAX_HELD &&
-			    (hi <= meta_lo || lo >= meta_hi)) {
-				held[nheld].lo = lo;
-				held[nheld++].hi = hi;
-				held_pages += (hi - lo) / PAGE;
-				continue;
-			}
-			add_region(lo, hi, meta_lo, meta_hi);
-		}
-	}
+	buddy_init(&buddy, plan.span_lo, (plan.span_hi - plan.span_lo) / PAGE, phys_to_virt(plan.meta_lo));
+	for (uint32_t i = 0; i < plan.nadd; i++)
+		buddy_add_range(&buddy, plan.add[i].lo, (plan.add[i].hi - plan.add[i].lo) / PAGE);
+	nheld = plan.nheld;
+	for (uint32_t i = 0; i < nheld; i++)
+		held_pages += (plan.held[i].hi - plan.held[i].lo) / PAGE;
+	lowmem_next = plan.low_lo;
+	lowmem_end = plan.low_hi;
 	ready = true;
 }
 

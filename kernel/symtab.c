@@ -18,15 +18,36 @@ static uint64_t nsyms;
 static const char *strs;
 static uint64_t strsize;
 
-/* ksym_init is called by kinit with the offsets elfcheck found. */
+/* ksym_init is called by kinit with the offsets elfcheck found (inside
+ * the file, nothing more). Tables it cannot read safely are not used:
+ * the kernel runs without names, and says so. */
 void ksym_init(const void *file, uint64_t symoff, uint64_t symsize, uint64_t stroff, uint64_t strsz);
 void ksym_init(const void *file, uint64_t symoff, uint64_t symsize, uint64_t stroff, uint64_t strsz)
 {
+	syms = 0;
+	nsyms = 0;
+	strs = 0;
+	strsize = 0;
 	if (!symsize || !strsz)
+		return;                 /* stripped */
+	if (symoff % 8) {
+		/* read in place as structs: misaligned, that is undefined */
+		kprintf("symtab: kernel.elf's symbol table at offset 0x%lx is not 8-byte aligned; no symbol names\n",
+		        (unsigned long)symoff);
 		return;
+	}
+	/* every name must end inside the table: the last NUL bounds them
+	 * all (the table ends with one when ld wrote it) */
+	const char *st = (const char *)file + stroff;
+	while (strsz && st[strsz - 1])
+		strsz--;
+	if (!strsz) {
+		kprintf("symtab: kernel.elf's string table has no NUL; no symbol names\n");
+		return;
+	}
 	syms = (const struct elf64_sym *)((const char *)file + symoff);
 	nsyms = symsize / sizeof *syms;
-	strs = (const char *)file + stroff;
+	strs = st;
 	strsize = strsz;
 }
 

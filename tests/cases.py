@@ -254,6 +254,28 @@ CASES = [
         "require": [r"^loader: .*KERNEL.ELF: not an ELF file \(bad magic\)$"],
     },
     {
+        # ExitBootServices refused every time (a stale map key): retried,
+        # then the loader speaks through COM1 and the framebuffer itself
+        "name": "loader-ebs-fail",
+        "cmdline": "test=loader-ebs-fail",
+        "expect_exit": 2,
+        "require_order": [r"^loader: ExitBootServices failed \(status 0x8000000000000002\) after 8 tries",
+                          r"^loader: not starting the kernel$", r"^exit status 2$"],
+        "forbid": [r"^init ", r"main_main", r"X64 Exception"],
+    },
+    {
+        # the last ExitBootServices succeeds (boot services really gone)
+        # but is reported failed: no boot service may be called after it
+        # (Print crashed in the firmware here, and the machine hung)
+        "name": "loader-ebs-lost",
+        "cmdline": "test=loader-ebs-lost",
+        "expect_exit": 2,
+        "require_order": [r"^loader: ExitBootServices failed \(status 0x8000000000000002\) after 8 tries",
+                          r"^loader: not starting the kernel$", r"^exit status 2$"],
+        "forbid": [r"^init ", r"main_main", r"X64 Exception"],
+        "timeout": 45,
+    },
+    {
         "name": "sched-smp1",
         "cmdline": "test=sched",
         "ktap": True,

@@ -22,14 +22,18 @@
  *   gcc -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
  *       -fno-sanitize-recover=all -I kernel \
  *       -o build/host/acpi_test tests/host/acpi_test.c kernel/acpi.c
- *   build/host/acpi_test [--corpus DIR] [seed]
+ *   build/host/acpi_test [--corpus DIR] [--walk-corpus DIR] [seed]
  *   build/host/acpi_test --write-corpus DIR    # rewrites fuzz_madt's seeds
+ *   build/host/acpi_test --write-walk-corpus DIR    # rewrites fuzz_acpi's seeds
  *
  * With --corpus, fuzz_madt's seeds (tests/host/corpus/fuzz_madt, as make
  * test-host passes) are checked too: each named one, the malformed ones
  * included (a length past the table, zero-length entries, an entry past
  * the end), must get its exact answer and warning, and every file there,
- * fuzzer findings kept as regressions too, a sane one.
+ * fuzzer findings kept as regressions too, a sane one. With --walk-corpus,
+ * fuzz_acpi's seeds (whole table sets: the RSDP, HPET and FADT parsers
+ * with the MADT) each go through acpi_parse in both map modes, and must
+ * get a sane answer (acpi_invariants.h).
  *
  * Exit status 0 when everything passes; each failure is printed.
  */
@@ -43,6 +47,7 @@
 #include <string.h>
 
 #include "acpi.h"
+#include "acpi_invariants.h"
 
 /* ---- failures ---- */
 
@@ -342,47 +347,6 @@ static bool warned(const struct acpi_info *in, const char *s)
 		if (strstr(in->warn[i], s))
 			return true;
 	return false;
-}
-
-/* Invariants every result must satisfy, whatever the input. */
-static bool sane(const struct acpi_info *in, int rc)
-{
-	if (rc != 0 && rc != -1)
-		return false;
-	if (in->ncpu < 0 || in->ncpu > ACPI_MAX_CPUS || (rc == 0) != (in->ncpu > 0))
-		return false;
-	if (in->nioapic < 0 || in->nioapic > ACPI_MAX_IOAPICS)
-		return false;
-	if (in->noverride < 0 || in->noverride > ACPI_MAX_OVERRIDES)
-		return false;
-	if (in->nwarn < 0 || in->nwarn > ACPI_MAX_WARNINGS)
-		return false;
-	if (rc == -1 && in->nwarn == 0)
-		return false;
-	for (int i = 0; i < in->nwarn; i++) {
-		if (!memchr(in->warn[i], 0, sizeof in->warn[i]))
-			return false;
-		if (strncmp(in->warn[i], "acpi: ", 6) != 0)
-			return false;
-		for (const char *c = in->warn[i]; *c; c++)
-			if (*c < 0x20 || *c > 0x7e)
-				return false;
-	}
-	bool oc = false;
-	for (int i = 0; i < in->ncpu; i++) {
-		if (in->cpu[i].online_capable)
-			oc = true;
-		else if (oc)
-			return false;           /* enabled after online-capable */
-		if (!in->cpu[i].x2apic_entry && in->cpu[i].apic_id >= 0xff)
-			return false;
-		if (in->cpu[i].apic_id == 0xffffffffu)
-			return false;
-		for (int j = 0; j < i; j++)
-			if (in->cpu[j].apic_id == in->cpu[i].apic_id)
-				return false;
-	}
-	return true;
 }
 
 /* ---- acpi_parse cases (each run in both map modes) ---- */
@@ -1287,6 +1251,88 @@ static void t_corpus(const char *dir)
 	printf("  corpus: %d named seeds as expected, %d files sane\n", named, files);
 }
 
+/* ---- fuzz_acpi's seeds (tests/host/corpus/fuzz_acpi): whole table sets ---- */
+
+/* Each seed is the fake memory from MEM_BASE (the RSDP first; fuzz_acpi
+   maps its input there), cut after its last non-zero byte. */
+static void walk_seed(const char *dir, const char *name)
+{
+	uint32_t n = MEM_SIZE;
+	while (n && W.mem[n - 1] == 0)
+		n--;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(W.mem, 1, n, f) != n || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static int write_walk_corpus(const char *dir)
+{
+	_Static_assert(MEM_BASE == WALK_BASE, "fuzz_acpi maps its input where the tests' memory is");
+	world_std(&W, 2);
+	walk_seed(dir, "qemu-xsdt");
+	world_std(&W, 0);
+	walk_seed(dir, "qemu-rsdt");
+	world_std(&W, 2);
+	fadt_write(&W, 116, 0xb008, 0, 0, 0);
+	walk_seed(dir, "fadt-acpi1");
+	world_std(&W, 2);
+	fadt_write(&W, 276, 0x408, 1, 0x1808, 1u << 8);
+	walk_seed(dir, "fadt-x-pm-timer");
+	world_std(&W, 2);
+	fadt_write(&W, 276, 0, 0, 0, 1u << 20);
+	walk_seed(dir, "fadt-hw-reduced");
+	world_std(&W, 2);
+	W.mem[O_HPET + 40] = 1;
+	refix(&W, O_HPET);
+	walk_seed(dir, "hpet-io-space");
+	world_std(&W, 2);
+	W.mem[O_FADT + 76] ^= 1;
+	W.mem[O_HPET + 44] ^= 1;
+	walk_seed(dir, "bad-checksums");
+	world_std(&W, 2);
+	W.mem[O_RSDP + 20] = 200;               /* RSDP length implausible: the RSDT */
+	walk_seed(dir, "rsdp-bad-length");
+	printf("wrote 8 table sets to %s\n", dir);
+	return 0;
+}
+
+/* Every file there through the walk, in both map modes: a sane answer. */
+static void t_walk_corpus(const char *dir)
+{
+	char path[4096];
+	size_t len;
+	int files = 0;
+	DIR *d = opendir(dir);
+	CHECK(d != NULL);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		uint8_t *m = read_file(path, &len);
+		if (!m)
+			continue;
+		for (int window = 0; window < 2; window++) {
+			const char *why = walk_run(m, len, window, &INFO);
+			checks++;
+			if (why) {
+				failures++;
+				fprintf(stderr, "FAIL walk corpus %s: %s\n", e->d_name, why);
+				dump_warnings(&INFO);
+			}
+		}
+		free(m);
+		files++;
+	}
+	if (d)
+		closedir(d);
+	CHECK(files > 0);
+	printf("  walk corpus: %d table sets sane\n", files);
+}
+
 /* ---- main ---- */
 
 struct tcase {
@@ -1319,9 +1365,16 @@ int main(int argc, char **argv)
 		return 2;
 	if (argc == 3 && strcmp(argv[1], "--write-corpus") == 0)
 		return write_corpus(argv[2]);
-	const char *corpus = NULL;
+	if (argc == 3 && strcmp(argv[1], "--write-walk-corpus") == 0)
+		return write_walk_corpus(argv[2]);
+	const char *corpus = NULL, *walk_corpus = NULL;
 	if (argc >= 3 && strcmp(argv[1], "--corpus") == 0) {
 		corpus = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc >= 3 && strcmp(argv[1], "--walk-corpus") == 0) {
+		walk_corpus = argv[2];
 		argc -= 2;
 		argv += 2;
 	}
@@ -1346,6 +1399,8 @@ int main(int argc, char **argv)
 	t_mutate_world(5000);
 	if (corpus)
 		t_corpus(corpus);
+	if (walk_corpus)
+		t_walk_corpus(walk_corpus);
 
 	free(W.mem);
 	printf("acpi_test: %d checks, %d failures\n", checks, failures);
