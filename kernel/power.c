@@ -46,8 +46,10 @@ _Noreturn void machine_exit(int code)
 		/* Runtime services were never moved (no SetVirtualAddressMap):
 		 * they run 1:1, and vm.c keeps exactly their regions mapped so. */
 		uint64_t rt = bootinfo->efi_runtime;
-		efi_reset_fn reset = *(efi_reset_fn *)(rt + RT_RESET_SYSTEM_OFFSET);
-		reset(EFI_RESET_SHUTDOWN, code ? 0x8000000000000015ull /* EFI_ABORTED */ : 0, 0, 0);
+		efi_reset_fn reset = vm_mapped(rt + RT_RESET_SYSTEM_OFFSET) ?
+		                     *(efi_reset_fn *)(rt + RT_RESET_SYSTEM_OFFSET) : NULL;
+		if (reset && vm_mapped((uint64_t)reset))        /* not when vm.c could not map it */
+			reset(EFI_RESET_SHUTDOWN, code ? 0x8000000000000015ull /* EFI_ABORTED */ : 0, 0, 0);
 	}
 	machine_halt();
 }

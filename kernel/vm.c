@@ -91,12 +91,22 @@ static void map_image(void)
 	          PTE_G | PTE_W | PTE_NX);
 }
 
+/* map_efi_runtime maps the runtime-services regions 1:1, in the lower
+ * half: a region at or above 2^47 has no canonical 1:1 address (it would
+ * alias another entry), so it stays unmapped and ResetSystem, if it lives
+ * there, is not called (power.c halts instead). */
+#define LOWER_HALF_END (1ull << 47)
 static void map_efi_runtime(void)
 {
 	for (uint32_t i = 0; i < bootinfo->mmap_count; i++) {
 		const struct bootinfo_mem *m = &bootinfo->mmap[i];
-		if ((m->attr & EFI_MEMORY_RUNTIME) && m->phys != 0)
-			map_range(m->phys, m->phys, m->pages * PAGE, PTE_W);
+		if (!(m->attr & EFI_MEMORY_RUNTIME) || m->phys == 0)
+			continue;
+		if (m->phys >= LOWER_HALF_END || m->pages > (LOWER_HALF_END - m->phys) / PAGE) {
+			kprintf("vm: EFI runtime region at 0x%lx is above 2^47; left unmapped\n", m->phys);
+			continue;
+		}
+		map_range(m->phys, m->phys, m->pages * PAGE, PTE_W);
 	}
 }
 
