@@ -638,6 +638,30 @@ CASES = [
     },
 ]
 
+# Test programs from outside the runtime (tests/progs/<name>, `make progs`):
+# each uses include/rt.h only, as a user's program would, and reproduces a
+# defect seen in the runtime (tests/README.md).
+def _stackedge(name, smp, cmdline=None):
+    return {
+        "name": name,
+        "prog": "tests/progs/stackedge",
+        "smp": smp,
+        "cmdline": cmdline,
+        "timeout": 120,
+        "require_order": [r"^stackedge: boundary 1 ", r"^stackedge: boundary 1: 161 offsets ok$",
+                          r"^stackedge: boundary 2 ", r"^stackedge: boundary 2: 161 offsets ok$",
+                          r"^stackedge: 2 boundaries x 161 offsets x 4 ops ok$", r"^exit status 0$"],
+        "forbid": [r"FAIL", r"^fatal error", r"^panic"],
+    }
+
+
+CASES += [
+    _stackedge("stackedge-smp1", 1),
+    _stackedge("stackedge-smp2", 2),
+    _stackedge("stackedge-trim-smp1", 1, "trim"),
+    _stackedge("stackedge-trim-smp2", 2, "trim"),
+]
+
 # The hardware matrix: CPU models, CPU counts and machine types the cases
 # above do not already cover (tests/README.md says what each stands in for).
 CASES += [
