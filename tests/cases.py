@@ -660,6 +660,35 @@ CASES += [
     _stackedge("stackedge-smp2", 2),
     _stackedge("stackedge-trim-smp1", 1, "trim"),
     _stackedge("stackedge-trim-smp2", 2, "trim"),
+    {
+        # RT_INIT order: files in link order, declarations in order within a file
+        "name": "initorder",
+        "prog": "tests/progs/initorder",
+        "smp": 1,
+        "require_order": [r"^initorder: a\.first a\.second b\.first b\.second$", r"^initorder: ok$",
+                          r"^exit status 0$"],
+    },
+]
+
+# Two goroutines that play ping-pong forever over unbuffered channels must
+# not keep main and a third goroutine off the only P.
+def _starve(name, smp, cmdline=None, procs=None):
+    return {
+        "name": name,
+        "prog": "tests/progs/starve",
+        "smp": smp,
+        "cmdline": cmdline,
+        "timeout": 60,
+        "require_order": [r"^starve: GOMAXPROCS=%d, gosched returned after \d+ ms" % (procs or smp),
+                          r"^starve: main woke after \d+ ms, the third goroutine ran$", r"^starve: ok$",
+                          r"^exit status 0$"],
+    }
+
+
+CASES += [
+    _starve("starve-smp1", 1),
+    _starve("starve-smp2-gomaxprocs1", 2, "GOMAXPROCS=1", procs=1),
+    _starve("starve-smp2", 2),
 ]
 
 # The hardware matrix: CPU models, CPU counts and machine types the cases
