@@ -670,6 +670,26 @@ CASES += [
     },
 ]
 
+# A goroutine spinning with N bytes of stack left must survive its
+# asynchronous preemptions (-smp 1: another goroutine wants the CPU).
+def _preemptroom(name, cmdline=None):
+    return {
+        "name": name,
+        "prog": "tests/progs/preemptroom",
+        "smp": 1,
+        "cmdline": cmdline,
+        "timeout": 90,
+        "require_order": [r"^preemptroom: N=%d: ok, " % n for n in (4000, 2000, 1500, 1128, 1000)] +
+                         [r"^preemptroom: 5 amounts ok$", r"^exit status 0$"],
+        "forbid": [r"^fatal error", r"FAIL"],
+    }
+
+
+CASES += [
+    _preemptroom("preemptroom-smp1"),
+    _preemptroom("preemptroom-stackmax16k-smp1", "stackmax=16384"),
+]
+
 # Two goroutines that play ping-pong forever over unbuffered channels must
 # not keep main and a third goroutine off the only P.
 def _starve(name, smp, cmdline=None, procs=None):
