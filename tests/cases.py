@@ -690,6 +690,20 @@ CASES += [
     _preemptroom("preemptroom-stackmax16k-smp1", "stackmax=16384"),
 ]
 
+# Short sleeps timed while the other CPU goes idle or comes back, an hour's
+# sleep pending: a new earlier timer must wake the idle M that waits for the hour.
+CASES += [
+    {
+        "name": "timerwake-smp2",
+        "prog": "tests/progs/timerwake",
+        "smp": 2,
+        "timeout": 60,
+        "require_order": [r"^timerwake: 2000 sleeps in \d+ ms, worst lateness", r"^timerwake: ok$",
+                          r"^exit status 0$"],
+        "forbid": [r"FAIL"],
+    },
+]
+
 # Two goroutines that play ping-pong forever over unbuffered channels must
 # not keep main and a third goroutine off the only P.
 def _starve(name, smp, cmdline=None, procs=None):
