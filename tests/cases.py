@@ -661,6 +661,23 @@ CASES += [
     _stackedge("stackedge-trim-smp1", 1, "trim"),
     _stackedge("stackedge-trim-smp2", 2, "trim"),
     {
+        # an interrupt while sp is on a not yet backed page of a big frame
+        "name": "bigframe-smp1",
+        "prog": "tests/progs/bigframe",
+        "smp": 1,
+        "timeout": 60,
+        "require_order": [r"^bigframe: 2000 rounds ok$", r"^bigframe: 2000 rounds in \d+ ms$", r"^exit status 0$"],
+        "forbid": [r"FAIL"],
+    },
+    {
+        "name": "bigframe-smp2",
+        "prog": "tests/progs/bigframe",
+        "smp": 2,
+        "timeout": 60,
+        "require_order": [r"^bigframe: 2000 rounds ok$", r"^bigframe: 2000 rounds in \d+ ms$", r"^exit status 0$"],
+        "forbid": [r"FAIL"],
+    },
+    {
         # RT_INIT order: files in link order, declarations in order within a file
         "name": "initorder",
         "prog": "tests/progs/initorder",
