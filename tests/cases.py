@@ -22,6 +22,10 @@ optional and defaults as follows (tests/harness/case.py checks them):
   forbid         []        regexes that must not match
   ktap           False     the console holds KTAP version 1 results: each
                            subtest is counted, all must pass, none may be missing
+  app            None      "apps/<name>": boot that example's own image,
+                           build/apps/<name>/usb.img (make examples)
+  prog           None      "tests/progs/<name>": boot that test program's own
+                           image, build/tests/progs/<name>/usb.img (make progs)
 
 Every case also fails on a hang, a reset or triple fault (QEMU ending without
 an `exit status N` line) and on an exit status other than expect_exit.
