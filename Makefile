@@ -69,7 +69,7 @@ APP_SRCS := $(foreach a,$(APP),$(if $(wildcard $(a)/*.c),$(wildcard $(a)/*.c),$(
 APP_DIR  := $(firstword $(foreach a,$(APP),$(if $(wildcard $(a)/*.c),$(a),$(dir $(a)))))
 CMDLINE  ?= $(strip $(shell cat $(APP_DIR)/cmdline.txt 2>/dev/null))
 
-.PHONY: all deps image examples run debug test test-quick test-host usb clean FORCE
+.PHONY: all deps image examples progs run debug test test-quick test-host usb clean FORCE
 all: image
 
 deps:
@@ -160,27 +160,40 @@ $(BUILD)/usb.img $(BUILD)/rt.iso &: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(B
 
 # ---- the examples: each directory in apps/ as its own image, for the
 # harness (a case's "app"): $(BUILD)/apps/<name>/usb.img, linked with the
-# runtime objects above, its command line from the directory's cmdline.txt
+# runtime objects above, its command line from the directory's cmdline.txt.
+# The test programs in tests/progs/ (a case's "prog") are built the same
+# way, into $(BUILD)/tests/progs/<name>/usb.img: programs that use only
+# include/rt.h, as a user's would. A program's files are linked in the
+# order of their names (their RT_INITs run in that order).
 
 EXAMPLES := $(sort $(patsubst apps/%/,%,$(dir $(wildcard apps/*/*.c))))
+PROGS    := $(sort $(patsubst tests/progs/%/,%,$(dir $(wildcard tests/progs/*/*.c))))
 
 $(BUILD)/apps/%.o: apps/%.c include/rt.h include/string.h Makefile | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -c -o $@ $<
 
-define example
-$(BUILD)/apps/$(1)/kernel.elf: $(KOBJS) $(patsubst %.c,$(BUILD)/%.o,$(wildcard apps/$(1)/*.c)) linker.ld
-	@echo "  LD      $$@"
-	$(Q)$(CC) $$(RTCFLAGS) $$(LTOFLAGS) $$(KLDFLAGS) -o $$@ $(KOBJS) $(patsubst %.c,$(BUILD)/%.o,$(wildcard apps/$(1)/*.c))
+$(BUILD)/tests/progs/%.o: tests/progs/%.c include/rt.h include/string.h Makefile | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -c -o $@ $<
 
-$(BUILD)/apps/$(1)/usb.img: $(BUILD)/apps/$(1)/kernel.elf $(BUILD)/BOOTX64.EFI iso/mkimage.sh $(wildcard apps/$(1)/cmdline.txt)
-	$(Q)cp $(BUILD)/BOOTX64.EFI $(BUILD)/apps/$(1)/BOOTX64.EFI
-	$(Q)sh iso/mkimage.sh $(BUILD)/apps/$(1) '$(strip $(shell cat apps/$(1)/cmdline.txt 2>/dev/null))'
+# $(1): the program's directory, apps/<name> or tests/progs/<name>
+define program
+$(BUILD)/$(1)/kernel.elf: $(KOBJS) $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard $(1)/*.c))) linker.ld
+	@echo "  LD      $$@"
+	$(Q)$(CC) $$(RTCFLAGS) $$(LTOFLAGS) $$(KLDFLAGS) -o $$@ $(KOBJS) $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard $(1)/*.c)))
+
+$(BUILD)/$(1)/usb.img: $(BUILD)/$(1)/kernel.elf $(BUILD)/BOOTX64.EFI iso/mkimage.sh $(wildcard $(1)/cmdline.txt)
+	$(Q)cp $(BUILD)/BOOTX64.EFI $(BUILD)/$(1)/BOOTX64.EFI
+	$(Q)sh iso/mkimage.sh $(BUILD)/$(1) '$(strip $(shell cat $(1)/cmdline.txt 2>/dev/null))'
 endef
-$(foreach a,$(EXAMPLES),$(eval $(call example,$(a))))
+$(foreach a,$(EXAMPLES),$(eval $(call program,apps/$(a))))
+$(foreach a,$(PROGS),$(eval $(call program,tests/progs/$(a))))
 
 examples: $(EXAMPLES:%=$(BUILD)/apps/%/usb.img)
+progs: $(PROGS:%=$(BUILD)/tests/progs/%/usb.img)
 
 # ---- running ----
 
@@ -198,7 +211,7 @@ debug: image
 # commands in gdb, the harness against a fake real machine on a serial
 # line and against failures planted on purpose, a program from outside
 # the tree, then every QEMU case; the harness's last line is the summary.
-test: image examples test-host
+test: image examples progs test-host
 	$(Q)$(PYTHON) tests/gdb_flow.py --build-dir $(BUILD)
 	$(Q)$(PYTHON) tests/gdb_goroutines.py --build-dir $(BUILD)
 	$(Q)$(PYTHON) tests/serial_replay.py --build-dir $(BUILD)

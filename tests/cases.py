@@ -22,6 +22,10 @@ optional and defaults as follows (tests/harness/case.py checks them):
   forbid         []        regexes that must not match
   ktap           False     the console holds KTAP version 1 results: each
                            subtest is counted, all must pass, none may be missing
+  app            None      "apps/<name>": boot that example's own image,
+                           build/apps/<name>/usb.img (make examples)
+  prog           None      "tests/progs/<name>": boot that test program's own
+                           image, build/tests/progs/<name>/usb.img (make progs)
 
 Every case also fails on a hang, a reset or triple fault (QEMU ending without
 an `exit status N` line) and on an exit status other than expect_exit.
@@ -716,6 +720,110 @@ CASES = [
         "require_order": [r"^fast: job of 10 ms vs timeout of 2000 ms: result 42$",
                           r"^slow: job of 2000 ms vs timeout of 100 ms: timed out$", r"^exit status 0$"],
     },
+]
+
+# Test programs from outside the runtime (tests/progs/<name>, `make progs`):
+# each uses include/rt.h only, as a user's program would, and reproduces a
+# defect seen in the runtime (tests/README.md).
+def _stackedge(name, smp, cmdline=None):
+    return {
+        "name": name,
+        "prog": "tests/progs/stackedge",
+        "smp": smp,
+        "cmdline": cmdline,
+        "timeout": 120,
+        "require_order": [r"^stackedge: boundary 1 ", r"^stackedge: boundary 1: 161 offsets ok$",
+                          r"^stackedge: boundary 2 ", r"^stackedge: boundary 2: 161 offsets ok$",
+                          r"^stackedge: 2 boundaries x 161 offsets x 4 ops ok$", r"^exit status 0$"],
+        "forbid": [r"FAIL", r"^fatal error", r"^panic"],
+    }
+
+
+CASES += [
+    _stackedge("stackedge-smp1", 1),
+    _stackedge("stackedge-smp2", 2),
+    _stackedge("stackedge-trim-smp1", 1, "trim"),
+    _stackedge("stackedge-trim-smp2", 2, "trim"),
+    {
+        # an interrupt while sp is on a not yet backed page of a big frame
+        "name": "bigframe-smp1",
+        "prog": "tests/progs/bigframe",
+        "smp": 1,
+        "timeout": 60,
+        "require_order": [r"^bigframe: 2000 rounds ok$", r"^bigframe: 2000 rounds in \d+ ms$", r"^exit status 0$"],
+        "forbid": [r"FAIL"],
+    },
+    {
+        "name": "bigframe-smp2",
+        "prog": "tests/progs/bigframe",
+        "smp": 2,
+        "timeout": 60,
+        "require_order": [r"^bigframe: 2000 rounds ok$", r"^bigframe: 2000 rounds in \d+ ms$", r"^exit status 0$"],
+        "forbid": [r"FAIL"],
+    },
+    {
+        # RT_INIT order: files in link order, declarations in order within a file
+        "name": "initorder",
+        "prog": "tests/progs/initorder",
+        "smp": 1,
+        "require_order": [r"^initorder: a\.first a\.second b\.first b\.second$", r"^initorder: ok$",
+                          r"^exit status 0$"],
+    },
+]
+
+# A goroutine spinning with N bytes of stack left must survive its
+# asynchronous preemptions (-smp 1: another goroutine wants the CPU).
+def _preemptroom(name, cmdline=None):
+    return {
+        "name": name,
+        "prog": "tests/progs/preemptroom",
+        "smp": 1,
+        "cmdline": cmdline,
+        "timeout": 90,
+        "require_order": [r"^preemptroom: N=%d: ok, " % n for n in (4000, 2000, 1500, 1128, 1000)] +
+                         [r"^preemptroom: 5 amounts ok$", r"^exit status 0$"],
+        "forbid": [r"^fatal error", r"FAIL"],
+    }
+
+
+CASES += [
+    _preemptroom("preemptroom-smp1"),
+    _preemptroom("preemptroom-stackmax16k-smp1", "stackmax=16384"),
+]
+
+# Short sleeps timed while the other CPU goes idle or comes back, an hour's
+# sleep pending: a new earlier timer must wake the idle M that waits for the hour.
+CASES += [
+    {
+        "name": "timerwake-smp2",
+        "prog": "tests/progs/timerwake",
+        "smp": 2,
+        "timeout": 60,
+        "require_order": [r"^timerwake: 2000 sleeps in \d+ ms, worst lateness", r"^timerwake: ok$",
+                          r"^exit status 0$"],
+        "forbid": [r"FAIL"],
+    },
+]
+
+# Two goroutines that play ping-pong forever over unbuffered channels must
+# not keep main and a third goroutine off the only P.
+def _starve(name, smp, cmdline=None, procs=None):
+    return {
+        "name": name,
+        "prog": "tests/progs/starve",
+        "smp": smp,
+        "cmdline": cmdline,
+        "timeout": 60,
+        "require_order": [r"^starve: GOMAXPROCS=%d, gosched returned after \d+ ms" % (procs or smp),
+                          r"^starve: main woke after \d+ ms, the third goroutine ran$", r"^starve: ok$",
+                          r"^exit status 0$"],
+    }
+
+
+CASES += [
+    _starve("starve-smp1", 1),
+    _starve("starve-smp2-gomaxprocs1", 2, "GOMAXPROCS=1", procs=1),
+    _starve("starve-smp2", 2),
 ]
 
 # The hardware matrix: CPU models, CPU counts and machine types the cases

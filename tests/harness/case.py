@@ -15,6 +15,7 @@ import qemu
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 APP_RE = re.compile(r"^apps/([A-Za-z0-9][A-Za-z0-9._-]*)/?$")
+PROG_RE = re.compile(r"^tests/progs/([A-Za-z0-9][A-Za-z0-9._-]*)/?$")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Case:
     corrupt_kernel: str = None      # damage KERNEL.ELF first: tools/qemu.py CORRUPTIONS
     type: tuple = ()                # (regex, text): once regex shows, type text into the serial console
     app: str = None                 # "apps/<name>": boot that example's image (make examples)
+    prog: str = None                # "tests/progs/<name>": boot that test program's image (make progs)
 
     @classmethod
     def from_dict(cls, d):
@@ -72,6 +74,12 @@ class Case:
             raise ValueError(f"{where}: app must be apps/<name>, a directory of apps/")
         if self.app is not None and self.boot == "cdrom":
             raise ValueError(f"{where}: an app boots from its usb.img; boot must not be cdrom")
+        if self.prog is not None and (not isinstance(self.prog, str) or not PROG_RE.match(self.prog)):
+            raise ValueError(f"{where}: prog must be tests/progs/<name>, a directory of tests/progs/")
+        if self.prog is not None and self.app is not None:
+            raise ValueError(f"{where}: a case boots an app or a prog, not both")
+        if self.prog is not None and self.boot == "cdrom":
+            raise ValueError(f"{where}: a prog boots from its usb.img; boot must not be cdrom")
         if self.corrupt_kernel is not None and self.corrupt_kernel not in qemu.CORRUPTIONS:
             raise ValueError(f"{where}: corrupt_kernel must be one of {', '.join(qemu.CORRUPTIONS)}")
         if not isinstance(self.expect_exit, int) or not 0 <= self.expect_exit <= 127:
@@ -100,6 +108,8 @@ class Case:
         """The disk image this case boots (unless it boots the ISO)."""
         if self.app is not None:
             return os.path.join(build_dir, "apps", APP_RE.match(self.app).group(1), "usb.img")
+        if self.prog is not None:
+            return os.path.join(build_dir, "tests", "progs", PROG_RE.match(self.prog).group(1), "usb.img")
         return os.path.join(build_dir, "usb.img")
 
     def repro_command(self, build_dir):
@@ -123,6 +133,8 @@ class Case:
         parts = [self.boot, "ktap" if self.ktap else f"exit {self.expect_exit}"]
         if self.app is not None:
             parts.insert(0, f"app={self.app}")
+        if self.prog is not None:
+            parts.insert(0, f"prog={self.prog}")
         for key in ("cpu", "machine", "smp", "mem"):
             if getattr(self, key) is not None:
                 parts.append(f"{key}={getattr(self, key)}")

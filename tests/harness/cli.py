@@ -171,7 +171,7 @@ def main(argv):
         return run_serial(args, cases)
     missing = missing_inputs(cases, args.build_dir)
     if missing:
-        return _error(f"{', '.join(map(_rel, missing))}: missing (run `make image examples`)")
+        return _error(f"{', '.join(map(_rel, missing))}: missing (run `make image examples progs`)")
 
     log_dir = os.path.join(args.build_dir, "test-logs")
     prepare_logs(cases, log_dir)

@@ -244,7 +244,9 @@ class CaseTable(unittest.TestCase):
         for bad in ({"name": "x", "expect": 0}, {"name": "bad name"},
                     {"name": "x", "boot": "floppy"}, {"name": "x", "boot": "cdrom", "cmdline": "a"},
                     {"name": "x", "require": "not a list"}, {"name": "x", "forbid": ["("]},
-                    {"name": "x", "cmdline": "two\nlines"}):
+                    {"name": "x", "cmdline": "two\nlines"}, {"name": "x", "prog": "apps/hello"},
+                    {"name": "x", "prog": "tests/progs/a", "app": "apps/hello"},
+                    {"name": "x", "prog": "tests/progs/a", "boot": "cdrom"}):
             with self.assertRaises(ValueError, msg=bad):
                 Case.from_dict(bad)
 
@@ -265,6 +267,9 @@ class CaseTable(unittest.TestCase):
         self.assertEqual(c.repro_command("build"),
                          "python3 tools/qemu.py --boot disk --image build/usb.img "
                          "--cpu qemu64,-cx16 --smp 1 -- -d int")
+        p = Case.from_dict({"name": "x", "prog": "tests/progs/initorder"})
+        self.assertEqual(p.qemu_config("out").image, "out/tests/progs/initorder/usb.img")
+        self.assertIn("prog=tests/progs/initorder", p.summary())
 
 
 class CommandLines(unittest.TestCase):
