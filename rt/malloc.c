@@ -169,8 +169,12 @@ void *realloc(void *p, size_t n)
 	if (!p)
 		return malloc(n);
 	size_t have = usable_size(p);
-	if (n <= have && n > have / 2)
+	if (n <= have && n > have / 2) {
+		/* in place: what it cuts off must read as zero when a later
+		 * realloc grows it back in place (added bytes are zero) */
+		memset((char *)p + n, 0, have - n);
 		return p;
+	}
 	void *q = malloc(n);
 	memcpy(q, p, n < have ? n : have);
 	free(p);

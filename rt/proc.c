@@ -558,13 +558,20 @@ static void gcstopm(void)
 	stopm();
 }
 
+/* worldsema: one stop-the-world at a time (Go's worldsema). Two at once
+ * would overwrite each other's stopwait and stopnote, each waiting for
+ * the other's P forever. Held from stopTheWorld to startTheWorld. */
+static uint32_t worldsema = 1;
+
 /*
  * stopTheWorld stops every P but the caller's: idle ones at once, running
- * ones when their M next enters the scheduler. A goroutine that never
- * yields delays it until asynchronous preemption exists.
+ * ones when their M next enters the scheduler (sysmon preempts one that
+ * does not). Called from a goroutine: a second caller waits on worldsema,
+ * its P stopping with the others.
  */
 void stopTheWorld(void)
 {
+	semacquire1(&worldsema, false, waitReasonSemacquire);
 	m *mp = acquirem();
 	lock(&sched.lock);
 	sched.stopwait = gomaxprocs_;
@@ -613,6 +620,7 @@ void startTheWorld(void)
 	}
 	releasem(mp);
 	wakep();
+	semrelease1(&worldsema, false);
 }
 
 /* ---- procresize ---- */
