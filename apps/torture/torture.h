@@ -14,7 +14,7 @@ enum {
 	MAXACC = 16,            /* accounts */
 	NLIVE = 12,             /* memory blocks a task holds at once */
 	MAXDEPTH = 3,           /* spawn depth below a worker */
-	CHANBUDGET = 160,       /* channels a round may make for pipes and timers:
+	CHANBUDGET = 64,        /* channels a round may make for pipes and timers:
 	                           channels are never freed, so this bounds the leak */
 };
 
