@@ -5,6 +5,7 @@
 #   make test / make test-quick                                  the serial-console harness (tests/run)
 #   make debug                                                   QEMU paused with its gdb stub, and gdb
 #   make bench [SMP=N] [BENCH_ONLY=name] / make bench-compare [WRITE=1]   rtbench, alone / against Go on Linux
+#   make torture [DURATION=60] [SMP=N] [CPU=model] [SEED=N]             the torture run over the hardware matrix
 #   make usb DEV=/dev/sdX [IMG=...]                              write build/usb.img (or IMG) to a USB stick
 #   make deps                                                    install missing build dependencies (root)
 #   make clean
@@ -361,3 +362,20 @@ bench: $(BUILD)/apps/bench/usb.img
 bench-compare: $(BUILD)/apps/bench/usb.img
 	$(Q)$(PYTHON) tools/bench_compare.py --build-dir $(BUILD) --smp $(BENCH_SMP) --runs $(RUNS) \
 		$(if $(ANCHOR),--anchor $(ANCHOR)) $(if $(WRITE),--write docs/performance.md)
+
+# ---- the torture run (apps/torture, tools/torture.py) ----
+#
+#   make torture [DURATION=60] [SMP=N] [CPU=max,qemu64,...] [SEED=N] [GODEBUG=...] [TORTURE_ARGS="round=R ..."]
+#
+# DURATION seconds on each machine: -cpu max at -smp 1, 2, 4, then qemu64,
+# Haswell and EPYC; SMP= or CPU= narrows the matrix (tools/torture.py).
+# GODEBUG replaces the default sysmonperiod=100,forcepreemptns=100000.
+
+.PHONY: torture
+DURATION ?= 60
+
+torture: $(BUILD)/apps/torture/usb.img
+	$(Q)$(PYTHON) tools/torture.py --build-dir $(BUILD) --duration $(DURATION) \
+		$(if $(filter file,$(origin SMP)),,--smp $(SMP)) $(if $(CPU),--cpu $(CPU)) \
+		$(if $(SEED),--seed $(SEED)) $(if $(filter command line,$(origin GODEBUG)),--godebug '$(GODEBUG)') \
+		$(if $(TORTURE_ARGS),--args '$(TORTURE_ARGS)')

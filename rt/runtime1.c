@@ -89,6 +89,8 @@ static const struct cmdline_debugvar dbgvars[] = {
 	{"scheddetail", &debug.scheddetail},
 	{"asyncpreemptoff", &debug.asyncpreemptoff},
 	{"benchtrace", &debug.benchtrace},
+	{"sysmonperiod", &debug.sysmonperiod},
+	{"forcepreemptns", &debug.forcepreemptns},
 };
 
 /* parsedebugvars reads GODEBUG=name=val,name=val (Go's format). */

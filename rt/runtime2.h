@@ -265,6 +265,8 @@ struct dbgvars {
 	int32_t scheddetail;
 	int32_t asyncpreemptoff;
 	int32_t benchtrace;
+	int32_t sysmonperiod;   /* µs between sysmon rounds, fixed (0: Go's 20 µs..10 ms backoff) */
+	int32_t forcepreemptns; /* a goroutine's time slice before sysmon preempts it (0: 10 ms) */
 };
 extern struct dbgvars debug;
 

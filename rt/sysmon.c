@@ -20,7 +20,10 @@
 #include "print.h"
 
 #define MAXPROCS 256
-#define forcePreemptNS (10 * 1000000ll)
+/* GODEBUG=forcepreemptns=N shortens (or stretches) the slice, to force
+ * preemption often (a torture run); GODEBUG=sysmonperiod=US fixes the
+ * period below (at least 20 µs), with no backoff. */
+#define forcePreemptNS (debug.forcepreemptns > 0 ? (int64_t)debug.forcepreemptns : 10 * 1000000ll)
 
 static struct {
 	uint32_t schedtick;     /* the P's schedtick when sysmon last saw it change */
@@ -112,6 +115,8 @@ GDBSTOP void sysmon(int64_t now)
 		if (delay > 10000000)
 			delay = 10000000;
 	}
+	if (debug.sysmonperiod > 0)
+		delay = debug.sysmonperiod < 20 ? 20000 : debug.sysmonperiod * 1000ll;
 }
 
 /* timerintr is every CPU's timer interrupt: sysmon's rounds on CPU 0, and

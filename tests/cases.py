@@ -720,6 +720,19 @@ CASES = [
         "require_order": [r"^fast: job of 10 ms vs timeout of 2000 ms: result 42$",
                           r"^slow: job of 2000 ms vs timeout of 100 ms: timed out$", r"^exit status 0$"],
     },
+    {
+        # a 60-second slice of the torture run (make torture): random
+        # goroutines, channels, select, locks, timers, heap and stack use
+        # under frequent preemption; every round's invariants must hold
+        "name": "torture-smp2",
+        "app": "apps/torture",
+        "cmdline": "duration=60 GODEBUG=sysmonperiod=100,forcepreemptns=100000",
+        "smp": 2,
+        "timeout": 180,
+        "require_order": [r"^torture: seed=\d+ duration=60 s, 2 CPUs", r"^torture: done after \d+ s: ",
+                          r"^\d+ passed, 0 failed$", r"^exit status 0$"],
+        "forbid": [r"^torture: FAIL", r"^torture: HANG"],
+    },
 ]
 
 # Test programs from outside the runtime (tests/progs/<name>, `make progs`):
