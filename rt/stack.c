@@ -14,7 +14,7 @@
  * its share of a page table (16 slots per table at 128 KiB: 256 bytes).
  * The default is musl's thread stack size: deep enough for C code that
  * keeps big buffers off the stack, and it keeps that share to a sixteenth
- * of a page; stackmax=1M gives room for deep recursion at 2 KiB more
+ * of a page; stackmax=1048576 gives room for deep recursion at 2 KiB more
  * page table per goroutine. When the
  * goroutine touches the page below its lowest backed one, the page fault
  * comes here (stack_fault) and a zeroed page is mapped; the faulting

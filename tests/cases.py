@@ -876,3 +876,36 @@ CASES += [
         "timeout": 240,
     },
 ]
+
+# What the torture run (apps/torture) found, one reproducer each
+# (tests/progs/*, each file's comment says how it failed).
+CASES += [
+    {
+        "name": "intrstack-smp1",
+        "prog": "tests/progs/intrstack",
+        "smp": 1,
+        "cmdline": "GODEBUG=sysmonperiod=20",
+        "timeout": 90,
+        "require_order": [r"^intrstack: X=0 ok$", r"^intrstack: survived$", r"^exit status 0$"],
+    },
+    {
+        "name": "lockfault-smp1",
+        "prog": "tests/progs/lockfault",
+        "smp": 1,
+        "timeout": 90,
+        "require_order": [r"^lockfault: Y=0 ok$", r"^lockfault: survived$", r"^exit status 0$"],
+    },
+    {
+        "name": "maxprocs-smp4",
+        "prog": "tests/progs/maxprocs",
+        "smp": 4,
+        "timeout": 120,
+        "require_order": [r"^maxprocs: 1200 changes, GOMAXPROCS back to 4$", r"^exit status 0$"],
+    },
+    {
+        "name": "realloczero",
+        "prog": "tests/progs/realloczero",
+        "smp": 1,
+        "require_order": [r"^realloczero: ok$", r"^exit status 0$"],
+    },
+]

@@ -3,7 +3,7 @@
  * allows (runtime.GOMAXPROCS serializes its stop-the-world). Four
  * goroutines each change GOMAXPROCS 300 times while four others spin.
  *
- *   make run APP=tests/torture/maxprocs.c SMP=4
+ *   make run APP=tests/progs/maxprocs SMP=4
  *
  * Prints "maxprocs: 1200 changes, GOMAXPROCS back to N" and exits 0.
  */

@@ -5,7 +5,7 @@
  * size class keeps it in place without clearing the bytes it cuts off, so
  * a later realloc that grows it back in place "adds" the old bytes.
  *
- *   make run APP=tests/torture/realloczero.c SMP=1
+ *   make run APP=tests/progs/realloczero SMP=1
  *
  * Prints "realloczero: ok" and exits 0, or the first stale byte and exits 2.
  */

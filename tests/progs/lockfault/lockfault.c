@@ -16,7 +16,7 @@
  * pointer to Y bytes above the bottom of its only backed page and calls
  * go(), which takes one of them.
  *
- *   make run APP=tests/torture/lockfault.c SMP=1
+ *   make run APP=tests/progs/lockfault SMP=1
  *
  * Prints "lockfault: Y=N ok" for Y from 1024 down to 0 in steps of 16 and
  * "lockfault: survived"; with the bug the output stops (here after

@@ -18,7 +18,7 @@
  * 20 us .. 10 ms; GODEBUG=sysmonperiod=20 makes them every 20 us) arrive
  * at that rsp. Then the main goroutine sleeps 1 ms, which needs a timer.
  *
- *   make run APP=tests/torture/intrstack.c SMP=1 CMDLINE="GODEBUG=sysmonperiod=20"
+ *   make run APP=tests/progs/intrstack SMP=1 CMDLINE="GODEBUG=sysmonperiod=20"
  *
  * Prints "intrstack: X=N ok" for each X from 64 down to 0 and "intrstack:
  * survived" at the end; with the bug, the output stops after "X=48 ok"
