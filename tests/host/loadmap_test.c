@@ -27,6 +27,7 @@
 
 #include "memmap.h"
 #include "check.h"
+#include "replay.h"
 #include "loadmap_invariants.h"
 #include "loadmap_input.h"
 
@@ -266,32 +267,6 @@ static void write_corpus(const char *dir)
 }
 
 /* every seed through the fuzzer's own checks */
-static void replay(const char *dir)
-{
-	DIR *d = opendir(dir);
-	CHECK(d != NULL, "cannot open %s", dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	int n = 0;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[512];
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		FILE *f = fopen(path, "rb");
-		static unsigned char buf[1 << 16];
-		size_t len = f ? fread(buf, 1, sizeof buf, f) : 0;
-		if (f)
-			fclose(f);
-		const char *why = lm_run(buf, len);
-		CHECK(!why, "seed %s: %s", e->d_name, why);
-		n++;
-	}
-	closedir(d);
-	CHECK(n > 0, "no seeds in %s", dir);
-}
-
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--write-corpus") == 0) {
@@ -302,7 +277,7 @@ int main(int argc, char **argv)
 	test_copy();
 	test_tables();
 	if (argc > 1)
-		replay(argv[1]);
+		replay_seeds(argv[1], lm_run);
 	printf("loadmap_test: %d checks, %d failures\n", checks, failures);
 	return failures != 0;
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "replay.h"
 #include "physmem_check.h"
 
 #define MIB (1ull << 20)
@@ -256,32 +257,6 @@ static void write_corpus(const char *dir)
 	write_seed(dir, "misaligned", 64 + 3, &m);
 }
 
-static void replay(const char *dir)
-{
-	DIR *d = opendir(dir);
-	CHECK(d != NULL, "cannot open %s", dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	int n = 0;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[512];
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		static uint8_t buf[1 << 16];
-		FILE *f = fopen(path, "rb");
-		size_t len = f ? fread(buf, 1, sizeof buf, f) : 0;
-		if (f)
-			fclose(f);
-		const char *why = pm_fuzz_one(buf, len);
-		CHECK(!why, "seed %s: %s", e->d_name, why);
-		n++;
-	}
-	closedir(d);
-	CHECK(n > 0, "no seeds in %s", dir);
-}
-
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--write-corpus") == 0) {
@@ -293,7 +268,7 @@ int main(int argc, char **argv)
 	test_odd();
 	test_random(1);
 	if (argc > 1)
-		replay(argv[1]);
+		replay_seeds(argv[1], pm_fuzz_one);
 	printf("physmem_test: %d checks, %d failures\n", checks, failures);
 	return failures != 0;
 }
