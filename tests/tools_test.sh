@@ -5,7 +5,7 @@
 #
 # deps.sh: --print-backports-entry ROOT on fixture apt sources (a
 # third-party repository first, the security suite first, deb822 only, no
-# Debian entry at all, ...), then the whole script with APT_ROOT and stub
+# Debian entry at all, ...), then the whole script with APT_ROOT and fake
 # apt-get/apt-cache/dpkg-query/id: the entry stays when apt-get update
 # takes it, goes again when it does not.
 #
@@ -158,29 +158,29 @@ echo "deb http://archive.invalid/debian bookworm-backports main" >"$r/etc/apt/so
 pick has-bpo "deb [signed-by=$DKR] http://archive.invalid/debian bookworm-backports main" 0
 contains "deps has-bpo: note" "$t/err" "already lists bookworm-backports"
 
-# ---- deps.sh: the whole script, apt stubbed ----
+# ---- deps.sh: the whole script, with fake apt commands ----
 
-stubs=$t/stubs
-mkdir -p "$stubs"
-printf '#!/bin/sh\nexit 1\n' >"$stubs/dpkg-query"                  # nothing installed
-printf '#!/bin/sh\necho 0\n' >"$stubs/id"                           # root
-cat >"$stubs/apt-get" <<'EOF'
+fakes=$t/fakes
+mkdir -p "$fakes"
+printf '#!/bin/sh\nexit 1\n' >"$fakes/dpkg-query"                  # nothing installed
+printf '#!/bin/sh\necho 0\n' >"$fakes/id"                           # root
+cat >"$fakes/apt-get" <<'EOF'
 #!/bin/sh
-echo "$*" >>"$STUB_LOG"
-[ "$1" != update ] || exit "${STUB_UPDATE_RC:-0}"
+echo "$*" >>"$FAKE_LOG"
+[ "$1" != update ] || exit "${FAKE_UPDATE_RC:-0}"
 EOF
-cat >"$stubs/apt-cache" <<'EOF'
+cat >"$fakes/apt-cache" <<'EOF'
 #!/bin/sh
-[ "$STUB_BPO" = 0 ] || echo "     release o=Debian Backports,a=oldstable-backports,n=bookworm-backports,l=Debian Backports,c=main,b=amd64"
+[ "$FAKE_BPO" = 0 ] || echo "     release o=Debian Backports,a=oldstable-backports,n=bookworm-backports,l=Debian Backports,c=main,b=amd64"
 EOF
-chmod +x "$stubs"/*
+chmod +x "$fakes"/*
 
 # full NAME UPDATE-RC BPO-IN-POLICY: deps.sh on $t/apt/NAME (Debian 12)
 full() {
 	r=$t/apt/$1
 	echo VERSION_CODENAME=bookworm >"$r/etc/os-release"
 	rm -rf "$t/tmp" && mkdir -p "$t/tmp" && : >"$t/apt.log"
-	APT_ROOT=$r TMPDIR=$t/tmp PATH="$stubs:$PATH" STUB_LOG=$t/apt.log STUB_UPDATE_RC=$2 STUB_BPO=$3 \
+	APT_ROOT=$r TMPDIR=$t/tmp PATH="$fakes:$PATH" FAKE_LOG=$t/apt.log FAKE_UPDATE_RC=$2 FAKE_BPO=$3 \
 		sh tools/deps.sh >"$t/out" 2>"$t/err" && rc=0 || rc=$?
 }
 list=etc/apt/sources.list.d/rt-backports.list

@@ -236,13 +236,7 @@ static void write_seed(const char *dir, const char *name, const struct map *m, u
 {
 	unsigned char buf[LM_HDR + sizeof m->b];
 	size_t n = lm_encode(buf, m->desc_size, fb_base, fb_size, 0x100, 300, 0x1808000, m->b, m->n * m->desc_size);
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(buf, 1, n, f) != n || fclose(f)) {
-		fprintf(stderr, "loadmap_test: cannot write %s\n", path);
-		exit(2);
-	}
+	write_seed_file(dir, name, buf, n);
 }
 
 static void write_corpus(const char *dir)

@@ -108,14 +108,15 @@ static void test_random(void)
 
 static void seed(const char *dir, const char *name, uint8_t mode, const void *d, size_t n)
 {
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
-	uint8_t hdr[2] = { mode, 40 };
-	if (!f || fwrite(hdr, 1, 2, f) != 2 || fwrite(d, 1, n, f) != n || fclose(f)) {
-		fprintf(stderr, "loadopts_test: cannot write %s\n", path);
+	static uint8_t buf[2 + 4096];
+	if (n > sizeof buf - 2) {
+		fprintf(stderr, "loadopts_test: seed %s too long\n", name);
 		exit(2);
 	}
+	buf[0] = mode;
+	buf[1] = 40;
+	memcpy(buf + 2, d, n);
+	write_seed_file(dir, name, buf, n + 2);
 }
 
 static void write_corpus(const char *dir)

@@ -222,13 +222,7 @@ static void write_seed(const char *dir, const char *name, uint8_t limit_sel, con
 {
 	uint8_t buf[1 + 64 * PM_ENTRY];
 	size_t n = pm_encode(buf, limit_sel, m->e, m->n);
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(buf, 1, n, f) != n || fclose(f)) {
-		fprintf(stderr, "physmem_test: cannot write %s\n", path);
-		exit(2);
-	}
+	write_seed_file(dir, name, buf, n);
 }
 
 static void write_corpus(const char *dir)

@@ -162,13 +162,7 @@ static void write_seed(const char *dir, const char *name, const struct img *m, u
 {
 	static uint8_t buf[4096];
 	size_t n = img_encode(m, buf, strsz);
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(buf, 1, n, f) != n || fclose(f)) {
-		fprintf(stderr, "symtab_test: cannot write %s\n", path);
-		exit(2);
-	}
+	write_seed_file(dir, name, buf, n);
 }
 
 static void write_corpus(const char *dir)
