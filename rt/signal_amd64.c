@@ -54,6 +54,25 @@ static _Noreturn void stackoverflow(g *gp, struct trapframe *tf)
 	exit(2);
 }
 
+/* tracebacktrap prints the trapped stack (g0's, or the goroutine's), the
+ * goroutine g0 was running for, and every other goroutine. */
+static void tracebacktrap(g *gp, struct trapframe *tf)
+{
+	m *mp = gp->m;
+	if (gp == mp->g0)
+		printf("runtime stack:\n");
+	else
+		goroutineheader(gp);
+	traceback_trap(tf->rip, tf->rsp, tf->rbp, gp);
+	if (gp == mp->g0 && mp->curg && mp->curg != gp) {
+		/* the goroutine that was switching to g0, or whose work g0 did */
+		printf("\n");
+		goroutineheader(mp->curg);
+		traceback(mp->curg->sched.pc, mp->curg->sched.bp, mp->curg);
+	}
+	tracebackothers(gp);
+}
+
 /* cpustuck: the lockup watchdog's NMI (kernel/watchdog.c) came to this
  * CPU: it took no timer interrupt for a second. Say where it is. */
 static _Noreturn void cpustuck(g *gp, struct trapframe *tf)
@@ -66,19 +85,8 @@ static _Noreturn void cpustuck(g *gp, struct trapframe *tf)
 	       (long)(nanotime() / 1000000));
 	print_trap_report(tf);
 	printf("\n");
-	if (mp) {
-		if (gp == mp->g0)
-			printf("runtime stack:\n");
-		else
-			goroutineheader(gp);
-		traceback_trap(tf->rip, tf->rsp, tf->rbp, gp);
-		if (gp == mp->g0 && mp->curg && mp->curg != gp) {
-			printf("\n");
-			goroutineheader(mp->curg);
-			traceback(mp->curg->sched.pc, mp->curg->sched.bp, mp->curg);
-		}
-		tracebackothers(gp);
-	}
+	if (mp)
+		tracebacktrap(gp, tf);
 	exit(2);
 }
 
@@ -90,6 +98,7 @@ void sigtrap(struct trapframe *tf)
 		case STACK_GROWN:
 			return;         /* the instruction runs again on the new page */
 		case STACK_OVERFLOW:
+			oswatchdogstop();
 			stackoverflow(gp, tf);
 		}
 	}
@@ -108,20 +117,8 @@ void sigtrap(struct trapframe *tf)
 	print_trap_report(tf);
 	printf("fatal error: unexpected trap\n\n");
 	if (gp && gp->m) {
-		m *mp = gp->m;
-		mp->dying = true;
-		if (gp == mp->g0)
-			printf("runtime stack:\n");
-		else
-			goroutineheader(gp);
-		traceback_trap(tf->rip, tf->rsp, tf->rbp, gp);
-		if (gp == mp->g0 && mp->curg) {
-			/* the goroutine that was switching to g0 when it faulted */
-			printf("\n");
-			goroutineheader(mp->curg);
-			traceback(mp->curg->sched.pc, mp->curg->sched.bp, mp->curg);
-		}
-		tracebackothers(gp);
+		gp->m->dying = true;
+		tracebacktrap(gp, tf);
 	}
 	exit(2);
 }
