@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define BOOTINFO_MAGIC   0x4f4f42544e555247ull   /* "GRUNTBOO" little-endian */
-#define BOOTINFO_VERSION 2
+#define BOOTINFO_VERSION 3
 
 #define BOOTINFO_CMDLINE_MAX 1024
 #define BOOTINFO_MMAP_MAX    512
@@ -93,6 +93,19 @@ struct bootinfo {
 	uint64_t pml4;                  /* the page tables the loader built (CR3) */
 	uint64_t identity_limit;        /* [0, identity_limit) is also mapped 1:1 for the hand-off */
 	uint64_t direct_map_limit;      /* [0, direct_map_limit) is mapped at DIRECT_MAP_BASE */
+
+	uint32_t paging_levels;         /* 4 or 5: the mode the firmware handed over in, kept */
+	uint32_t secure_boot;           /* BI_SB_*: the firmware's SecureBoot variable as read */
+	uint32_t kernel_checked;        /* 1: KERNEL.ELF matched the digest built into the loader */
+	uint32_t pad3;
+};
+
+/* Secure Boot state as the loader read it (EFI variable SecureBoot, SetupMode) */
+enum {
+	BI_SB_UNKNOWN = 0,      /* no SecureBoot variable: firmware without Secure Boot */
+	BI_SB_OFF = 1,
+	BI_SB_ON = 2,
+	BI_SB_SETUP = 3,        /* setup mode: no platform key, nothing enforced */
 };
 
 #endif
