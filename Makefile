@@ -142,7 +142,8 @@ $(BUILD)/boot/fbcons.o: kernel/fbcons.c $(BUILD)/gen/font.h | deps
 	$(Q)$(CC) $(EFI_CFLAGS) -I$(BUILD)/gen -c -o $@ $<
 
 $(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o $(BUILD)/boot/memmap.o $(BUILD)/boot/loadopts.o \
-		$(BUILD)/boot/stranded.o $(BUILD)/boot/fbcons.o
+		$(BUILD)/boot/stranded.o $(BUILD)/boot/fbcons.o \
+		$(BUILD)/boot/secureboot.o $(BUILD)/boot/kdigest.o $(BUILD)/boot/sha256.o $(BUILD)/boot/sbat.o
 	@echo "  LD      $@"
 	$(Q)$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
 		$(EFI_LIB)/crt0-efi-x86_64.o $^ -L$(EFI_LIB) -lgnuefi -lefi -o $@
@@ -150,14 +151,34 @@ $(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o $(BUILD
 $(BUILD)/BOOTX64.EFI: $(BUILD)/boot/loader.so
 	@echo "  EFI     $@"
 	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
-		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+		-j '.rel.*' -j '.rela.*' -j .reloc -j .sbat --target efi-app-x86_64 --subsystem=10 $< $@
 
 # ---- images ----
 
 image: $(BUILD)/usb.img $(BUILD)/rt.iso
 
-$(BUILD)/usb.img $(BUILD)/rt.iso &: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/app.stamp iso/mkimage.sh
-	$(Q)sh iso/mkimage.sh $(BUILD) '$(CMDLINE)'
+# Secure Boot (docs/real-hardware.md): SIGN=KEY (a PEM private key) puts on
+# every image a copy of the loader holding its own KERNEL.ELF's SHA-256,
+# signed with sbsign; the certificate is SIGNCERT, by default the key's
+# name with .pem or .crt for its extension. SHIM=1 starts Debian's
+# Microsoft-signed shim first, for a key enrolled as a MOK.
+SIGNCERT ?= $(if $(SIGN),$(firstword $(filter-out $(SIGN),$(wildcard $(basename $(SIGN)).pem $(basename $(SIGN)).crt))))
+ifneq ($(SIGN),)
+ifeq ($(SIGNCERT),)
+$(error SIGN=$(SIGN): no certificate $(basename $(SIGN)).pem or .crt next to it: give SIGNCERT=)
+endif
+endif
+IMAGE_ENV = SIGN_KEY='$(SIGN)' SIGN_CERT='$(SIGNCERT)' SHIM='$(SHIM)'
+IMAGE_DEPS = iso/mkimage.sh tools/kdigest.py $(BUILD)/sign.stamp $(wildcard $(SIGN) $(SIGNCERT))
+
+# The images are remade when SIGN, SIGNCERT or SHIM change (the stamp records them).
+$(BUILD)/sign.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(abspath $(SIGN)) | $(abspath $(SIGNCERT)) | $(SHIM)' | cmp -s - $@ || \
+		echo '$(abspath $(SIGN)) | $(abspath $(SIGNCERT)) | $(SHIM)' > $@
+
+$(BUILD)/usb.img $(BUILD)/rt.iso &: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/app.stamp $(IMAGE_DEPS)
+	$(Q)$(IMAGE_ENV) sh iso/mkimage.sh $(BUILD) '$(CMDLINE)'
 
 # ---- the examples: each directory in apps/ as its own image, for the
 # harness (a case's "app"): $(BUILD)/apps/<name>/usb.img, linked with the
@@ -186,15 +207,53 @@ $(BUILD)/$(1)/kernel.elf: $(KOBJS) $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard
 	@echo "  LD      $$@"
 	$(Q)$(CC) $$(RTCFLAGS) $$(LTOFLAGS) $$(KLDFLAGS) -o $$@ $(KOBJS) $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard $(1)/*.c)))
 
-$(BUILD)/$(1)/usb.img: $(BUILD)/$(1)/kernel.elf $(BUILD)/BOOTX64.EFI iso/mkimage.sh $(wildcard $(1)/cmdline.txt)
+$(BUILD)/$(1)/usb.img: $(BUILD)/$(1)/kernel.elf $(BUILD)/BOOTX64.EFI $(IMAGE_DEPS) $(wildcard $(1)/cmdline.txt)
 	$(Q)cp $(BUILD)/BOOTX64.EFI $(BUILD)/$(1)/BOOTX64.EFI
-	$(Q)sh iso/mkimage.sh $(BUILD)/$(1) '$(strip $(shell cat $(1)/cmdline.txt 2>/dev/null))'
+	$(Q)$(IMAGE_ENV) sh iso/mkimage.sh $(BUILD)/$(1) '$(strip $(shell cat $(1)/cmdline.txt 2>/dev/null))'
 endef
 $(foreach a,$(EXAMPLES),$(eval $(call program,apps/$(a))))
 $(foreach a,$(PROGS),$(eval $(call program,tests/progs/$(a))))
 
 examples: $(EXAMPLES:%=$(BUILD)/apps/%/usb.img)
 progs: $(PROGS:%=$(BUILD)/tests/progs/%/usb.img)
+
+# ---- the Secure Boot test images (tests/cases.py), signed with the
+# snakeoil key of Debian's OVMF package, which its snakeoil variable store
+# trusts: for tests only, its private key is public. Each is the main
+# image's loader and kernel, as make image SIGN=... would lay them out:
+#   $(BUILD)/signed/           signed, holding the kernel's digest
+#   $(BUILD)/signed-nodigest/  signed without the digest
+#   $(BUILD)/signed-shim/      shim first, the signed loader as grubx64.efi;
+#                              OVMF_VARS_mok.fd: Microsoft's variable store
+#                              with the snakeoil certificate as a MOK
+
+SNAKEOIL_KEY  := /usr/share/ovmf/PkKek-1-snakeoil.key
+SNAKEOIL_CERT := /usr/share/ovmf/PkKek-1-snakeoil.pem
+OVMF_VARS_MS  := /usr/share/OVMF/OVMF_VARS_4M.ms.fd
+SHIM_GUID     := 605dab50-e046-4300-abb6-3dd810dd8b23
+SIGNED_TESTS  := signed signed-nodigest signed-shim
+
+.PHONY: signed-test-images
+signed-test-images: $(SIGNED_TESTS:%=$(BUILD)/%/usb.img) $(BUILD)/signed-shim/OVMF_VARS_mok.fd
+
+# sbsign would ask for the key's passphrase ("snakeoil"): an unencrypted copy
+$(BUILD)/snakeoil.key: | deps
+	@mkdir -p $(dir $@)
+	$(Q)openssl pkey -in $(SNAKEOIL_KEY) -passin pass:snakeoil -out $@.tmp && chmod 600 $@.tmp && mv $@.tmp $@
+
+$(BUILD)/signed/usb.img: SIGNED_ENV :=
+$(BUILD)/signed-nodigest/usb.img: SIGNED_ENV := SIGN_NODIGEST=1
+$(BUILD)/signed-shim/usb.img: SIGNED_ENV := SHIM=1
+$(SIGNED_TESTS:%=$(BUILD)/%/usb.img): $(BUILD)/%/usb.img: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/app.stamp \
+		$(BUILD)/snakeoil.key iso/mkimage.sh tools/kdigest.py
+	@mkdir -p $(dir $@)
+	$(Q)cp $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(dir $@)
+	$(Q)SIGN_KEY=$(BUILD)/snakeoil.key SIGN_CERT=$(SNAKEOIL_CERT) $(SIGNED_ENV) sh iso/mkimage.sh $(BUILD)/$* '$(CMDLINE)'
+
+$(BUILD)/signed-shim/OVMF_VARS_mok.fd: | deps
+	@mkdir -p $(dir $@)
+	@echo "  VARS    $@ (MokList: the snakeoil certificate)"
+	$(Q)virt-fw-vars -l warning -i $(OVMF_VARS_MS) --add-mok $(SHIM_GUID) $(SNAKEOIL_CERT) -o $@
 
 # ---- running ----
 
@@ -208,11 +267,13 @@ debug: image
 
 # ---- tests ----
 
-# The host unit tests, the walkthrough's gdb session, the goroutine
+# The host unit tests, the images' partitions and signatures
+# (tests/image_check.sh), the walkthrough's gdb session, the goroutine
 # commands in gdb, the harness against a fake real machine on a serial
 # line and against failures planted on purpose, a program from outside
 # the tree, then every QEMU case; the harness's last line is the summary.
-test: image examples progs test-host
+test: image examples progs test-host signed-test-images
+	$(Q)sh tests/image_check.sh $(BUILD)
 	$(Q)$(PYTHON) tests/gdb_flow.py --build-dir $(BUILD)
 	$(Q)$(PYTHON) tests/gdb_goroutines.py --build-dir $(BUILD)
 	$(Q)$(PYTHON) tests/serial_replay.py --build-dir $(BUILD)
@@ -272,6 +333,14 @@ test-host: fuzz-corpus | deps
 	@echo "  HOSTCC  tests/host/cpuselect_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/cpuselect_test tests/host/cpuselect_test.c
 	$(Q)$(BUILD)/host/cpuselect_test
+	@echo "  HOSTCC  tests/host/sha256_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Iboot -o $(BUILD)/host/sha256_test tests/host/sha256_test.c boot/sha256.c boot/kdigest.c
+	$(Q)rm -rf $(BUILD)/host/sha256 && mkdir -p $(BUILD)/host/sha256
+	$(Q)$(BUILD)/host/sha256_test $(BUILD)/host/sha256
+	$(Q)$(BUILD)/host/sha256_test --files $(BUILD)/host/sha256/len-* boot/sha256.c $(OVMF_CODE) > $(BUILD)/host/sha256/ours.txt
+	$(Q)sha256sum $(BUILD)/host/sha256/len-* boot/sha256.c $(OVMF_CODE) > $(BUILD)/host/sha256/sha256sum.txt
+	$(Q)cmp -s $(BUILD)/host/sha256/ours.txt $(BUILD)/host/sha256/sha256sum.txt || \
+		{ diff $(BUILD)/host/sha256/ours.txt $(BUILD)/host/sha256/sha256sum.txt; echo "sha256_test: digests differ from sha256sum's" >&2; exit 1; }
 	@echo "  SH      tests/tools_test.sh"
 	$(Q)sh tests/tools_test.sh
 

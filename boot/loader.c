@@ -19,6 +19,7 @@
 #include "elfcheck.h"
 #include "loadopts.h"
 #include "memmap.h"
+#include "secureboot.h"
 #include "stranded.h"
 
 #define KERNEL_PATH  L"\\EFI\\BOOT\\KERNEL.ELF"
@@ -299,7 +300,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (!file)
 		return refuse(KERNEL_PATH, "cannot read the file");
 	struct elf_layout l;
-	char why[128];
+	char why[160];
+	if (secureboot_check_kernel(file, size, bi, why, sizeof why))
+		return refuse(KERNEL_PATH, why);
 	if (elf_check(file, size, KERNEL_BASE, &l, why, sizeof why))
 		return refuse(KERNEL_PATH, why);
 	if (EFI_ERROR(load_segments(file, &l)))

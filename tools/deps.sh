@@ -149,8 +149,12 @@ elif [ $# -gt 0 ]; then
 fi
 
 # libclang-rt-dev: libFuzzer and the sanitizers' runtimes for clang (make
-# fuzz): clang's packages only recommend it, and apt-get runs --no-install-recommends
-pkgs="qemu-system-x86 qemu-utils nasm gnu-efi ovmf xorriso mtools dosfstools fdisk python3 gdb binutils gcc make clang libclang-rt-dev console-setup-linux"
+# fuzz): clang's packages only recommend it, and apt-get runs --no-install-recommends.
+# Secure Boot (make image SIGN=...): sbsigntool signs the loader, openssl
+# converts the certificate, shim-signed brings Microsoft-signed shim and
+# MokManager (SHIM=1); python3-virt-firmware (bookworm-backports on Debian
+# 12) enrolls the test key in a copy of OVMF's variables.
+pkgs="qemu-system-x86 qemu-utils nasm gnu-efi ovmf xorriso mtools dosfstools fdisk python3 gdb binutils gcc make clang libclang-rt-dev console-setup-linux sbsigntool openssl shim-signed python3-virt-firmware"
 # what each package gives, to detect a missing one cheaply
 missing=""
 for p in $pkgs; do
@@ -164,6 +168,7 @@ if [ -r "$root/etc/os-release" ] && grep -q "^VERSION_CODENAME=$suite" "$root/et
 	1:1[0-9].*) ;;
 	*) need_bpo=yes; case " $missing " in *" qemu-system-x86 "*) ;; *) missing="$missing qemu-system-x86" ;; esac ;;
 	esac
+	case " $missing " in *" python3-virt-firmware "*) need_bpo=yes ;; esac
 fi
 
 [ -z "$missing" ] && exit 0
@@ -224,7 +229,7 @@ fi
 rest="" qemu=""
 for p in $missing; do
 	case "$p" in
-	qemu-system-x86|qemu-utils) qemu="$qemu $p" ;;
+	qemu-system-x86|qemu-utils|python3-virt-firmware) qemu="$qemu $p" ;;
 	*) rest="$rest $p" ;;
 	esac
 done

@@ -173,8 +173,23 @@ def _bad_magic(elf):
     return b"\x7fELG" + elf[4:]
 
 
+def _one_byte(elf):
+    """One byte flipped in the middle of the first executable segment: a
+    file elf_check still accepts, which only a digest tells apart."""
+    import struct
+    phoff, = struct.unpack_from("<Q", elf, 32)
+    phentsize, phnum = struct.unpack_from("<HH", elf, 54)
+    for i in range(phnum):
+        ptype, flags, offset, _, _, filesz = struct.unpack_from("<IIQQQQ", elf, phoff + i * phentsize)
+        if ptype == 1 and flags & 1 and filesz:            # PT_LOAD, PF_X
+            at = offset + filesz // 2
+            return elf[:at] + bytes([elf[at] ^ 0x01]) + elf[at + 1:]
+    raise SetupError("one-byte: KERNEL.ELF has no executable segment")
+
+
 # Ways to damage KERNEL.ELF, to test that the loader refuses it.
-CORRUPTIONS = {"truncated": _truncate, "wrong-machine": _wrong_machine, "bad-magic": _bad_magic}
+CORRUPTIONS = {"truncated": _truncate, "wrong-machine": _wrong_machine, "bad-magic": _bad_magic,
+               "one-byte": _one_byte}
 
 
 def corrupt_kernel(disk, how):
