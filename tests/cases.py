@@ -27,6 +27,22 @@ optional and defaults as follows (tests/harness/case.py checks them):
   prog           None      "tests/progs/<name>": boot that test program's own
                            image, build/tests/progs/<name>/usb.img (make progs)
 
+  image          None      another disk image, a path inside the build directory
+  firmware       "default" OVMF build: "default", "secboot" (Secure Boot,
+                           Microsoft's keys), "snakeoil" (Secure Boot, Debian's
+                           test key): tools/qemu.py FIRMWARES
+  console        "com1"    where the console UART is: "com1", "com2" (no COM1),
+                           "pci" (a PCI UART, no COM ports)
+  debug_exit     True      False: no isa-debug-exit and -action shutdown=pause,
+                           as a real PC; the run ends 2 s after `exit status N`
+                           (or after the monitor steps)
+  monitor        []        steps {"when": regex, "send": "HMP command",
+                           "delay": s, "expect": regex}: sent in order, each
+                           once `when` has shown and `delay` has passed; the
+                           answer must match `expect`
+  no_boot        False     the firmware must refuse to start anything (Secure
+                           Boot): passes when OVMF finds nothing to boot
+
 Every case also fails on a hang, a reset or triple fault (QEMU ending without
 an `exit status N` line) and on an exit status other than expect_exit.
 Regexes are Python `re` patterns, searched line-wise (^ and $ match at line
