@@ -924,4 +924,17 @@ CASES += [
         "smp": 1,
         "require_order": [r"^realloczero: ok$", r"^exit status 0$"],
     },
+    # ---- real PCs: the firmware's hand-over ----
+    {
+        # Firmware with 5-level paging on: the loader drops to 4-level
+        # (paging.S). OVMF never turns LA57 on, so loadertest=la57 raises the
+        # machine to 5-level first; the boot suite's "paging" subtest checks
+        # that the way up happened (paging_levels 5) and the way down too
+        # (CR4.LA57 clear in the kernel).
+        "name": "loader-la57",
+        "cmdline": "test=boot loadertest=la57",
+        "cpu": "max,la57=on",
+        "ktap": True,
+        "require": [r"^loader: paging: the firmware's 5-level, handed over as 4-level$"],
+    },
 ]
