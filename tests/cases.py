@@ -937,4 +937,19 @@ CASES += [
         "ktap": True,
         "require": [r"^loader: paging: the firmware's 5-level, handed over as 4-level$"],
     },
+    {
+        # A CPU whose APIC ID is above 255 (socket 1 of 256-core sockets):
+        # OVMF then hands over in x2APIC mode, as big servers' firmware does;
+        # the second CPU must come up and run goroutines, and the serial
+        # console's interrupt must still reach CPU 0 through the I/O APIC.
+        "name": "x2apic-handover",
+        "cmdline": "test=echo GODEBUG=inittrace=1",
+        "smp": 1,
+        "qemu_args": ["-smp", "1,sockets=2,cores=256,threads=1,maxcpus=512",
+                      "-device", "max-x86_64-cpu,socket-id=1,core-id=0,thread-id=0"],
+        "type": [r"^echo: ready$", "typed on a big server\r"],
+        "require_order": [r"osinit: 2 CPUs,", r"^echo: ready$", r"^echo: typed on a big server$",
+                          r"^exit status 0$"],
+        "timeout": 90,
+    },
 ]
