@@ -42,6 +42,8 @@ optional and defaults as follows (tests/harness/case.py checks them):
                            answer must match `expect`
   no_boot        False     the firmware must refuse to start anything (Secure
                            Boot): passes when OVMF finds nothing to boot
+  firmware_vars  None      the OVMF variable store to start from instead of the
+                           firmware's own, a path inside the build directory
 
 Every case also fails on a hang, a reset or triple fault (QEMU ending without
 an `exit status N` line) and on an exit status other than expect_exit.
@@ -951,5 +953,125 @@ CASES += [
         "require_order": [r"osinit: 2 CPUs,", r"^echo: ready$", r"^echo: typed on a big server$",
                           r"^exit status 0$"],
         "timeout": 90,
+    },
+    # ---- Secure Boot (make signed-test-images: build/signed*/, signed
+    # with the snakeoil key that OVMF's snakeoil variable store trusts).
+    # The Secure Boot firmware runs its variable services in SMM, slow
+    # under TCG with every added CPU (38 s to boot at -smp 4 on a loaded
+    # machine): two CPUs and a longer timeout. ----
+    {
+        # signed, the kernel's digest in the loader: the firmware starts it
+        # and the loader checks KERNEL.ELF before parsing it
+        "name": "secureboot-signed",
+        "image": "signed/usb.img",
+        "firmware": "snakeoil",
+        "smp": 2,
+        "timeout": 120,
+        "cmdline": "test=boot",
+        "ktap": True,
+        "require_order": [r"^loader: Secure Boot on; KERNEL\.ELF checked: SHA-256 [0-9a-f]{16}\.\.\. "
+                          r"as built into the loader$", r"^exit status 0$"],
+    },
+    {
+        # the unsigned loader: the firmware refuses it, nothing of ours runs
+        "name": "secureboot-unsigned",
+        "firmware": "snakeoil",
+        "smp": 2,
+        "timeout": 120,
+        "no_boot": True,
+        "require_order": [r"BdsDxe: failed to load .*HARDDISK.*: Access Denied",
+                          r"BdsDxe: No bootable option or device was found"],
+        "forbid": [r"^loader:", r"exit status"],
+    },
+    {
+        # signed, one byte of KERNEL.ELF's code changed (elf_check would
+        # take it): the loader refuses it before parsing it
+        "name": "secureboot-kernel-changed",
+        "image": "signed/usb.img",
+        "firmware": "snakeoil",
+        "smp": 2,
+        "timeout": 120,
+        "corrupt_kernel": "one-byte",
+        "expect_exit": 2,
+        "require_order": [r"^loader: \\EFI\\BOOT\\KERNEL\.ELF: does not match the digest built into the "
+                          r"loader \(file: SHA-256 [0-9a-f]{16}\.\.\., loader: [0-9a-f]{16}\.\.\.\)$",
+                          r"^loader: not starting the kernel$", r"^exit status 2$"],
+        "forbid": [r"^loader: kernel ", r"^init ", r"main_main"],
+    },
+    {
+        # the same change without Secure Boot: the digest is still checked
+        "name": "secureboot-off-kernel-changed",
+        "image": "signed/usb.img",
+        "corrupt_kernel": "one-byte",
+        "expect_exit": 2,
+        "require": [r"^loader: .*KERNEL\.ELF: does not match the digest built into the loader"],
+        "forbid": [r"^loader: kernel ", r"main_main"],
+    },
+    {
+        # signed without the digest: with Secure Boot on, the loader will
+        # not start a kernel it cannot check
+        "name": "secureboot-no-digest",
+        "image": "signed-nodigest/usb.img",
+        "firmware": "snakeoil",
+        "smp": 2,
+        "timeout": 120,
+        "expect_exit": 2,
+        "require_order": [r"^loader: .*KERNEL\.ELF: Secure Boot is on and the loader holds no digest of it",
+                          r"^loader: not starting the kernel$"],
+        "forbid": [r"^loader: kernel ", r"main_main"],
+    },
+    {
+        # a PC as sold (Microsoft's keys), shim first: shim starts, refuses
+        # our loader (its key is not enrolled) and, once that is
+        # acknowledged, starts MokManager to enroll it; after MokManager's
+        # countdown shim refuses again, and acknowledged, the firmware finds
+        # nothing else to boot
+        "name": "secureboot-shim-not-enrolled",
+        "image": "signed-shim/usb.img",
+        "firmware": "secboot",
+        "smp": 2,
+        "timeout": 120,
+        "no_boot": True,
+        "type": [r"Verification failed: \(0x1A\) Security Violation", "\r"],
+        "monitor": [{"when": r"Booting in 1 second", "delay": 5, "send": "sendkey ret"}],
+        "require_order": [r"Verification failed: \(0x1A\) Security Violation",
+                          r"Shim UEFI key management", r"Press any key to perform MOK management"],
+        "forbid": [r"^loader:", r"exit status"],
+    },
+    {
+        # the same PC once the key is enrolled as a MOK (OVMF_VARS_mok.fd:
+        # Microsoft's variables with the snakeoil certificate in MokList):
+        # shim starts the loader, which checks KERNEL.ELF and boots
+        "name": "secureboot-shim-enrolled",
+        "image": "signed-shim/usb.img",
+        "firmware": "secboot",
+        "smp": 2,
+        "timeout": 120,
+        "firmware_vars": "signed-shim/OVMF_VARS_mok.fd",
+        "cmdline": "test=boot",
+        "ktap": True,
+        "require_order": [r"^loader: Secure Boot on; KERNEL\.ELF checked: SHA-256", r"^exit status 0$"],
+        "forbid": [r"Verification failed"],
+    },
+    {
+        # shim first, the kernel changed: shim starts the loader, the loader refuses
+        "name": "secureboot-shim-kernel-changed",
+        "image": "signed-shim/usb.img",
+        "firmware": "secboot",
+        "smp": 2,
+        "timeout": 120,
+        "firmware_vars": "signed-shim/OVMF_VARS_mok.fd",
+        "corrupt_kernel": "one-byte",
+        "expect_exit": 2,
+        "require": [r"^loader: .*KERNEL\.ELF: does not match the digest built into the loader"],
+        "forbid": [r"^loader: kernel ", r"main_main"],
+    },
+    # ---- the ISO written to a USB stick (its EFI System Partition in a GPT) ----
+    {
+        "name": "boot-iso-usb",
+        "boot": "usb",
+        "image": "rt.iso",
+        "expect_exit": 0,
+        "require": [r"^main_main: running as goroutine 1"],
     },
 ]

@@ -106,6 +106,8 @@ class Config:
     debug_exit: bool = True          # isa-debug-exit at 0xf4; False: as a real PC,
                                      # with -action shutdown=pause
     monitor: str = None              # HMP monitor on this unix socket; None: none
+    vars: str = None                 # variable store to start from instead of the
+                                     # firmware's own (e.g. with a MOK enrolled)
     extra: list = field(default_factory=list)   # appended last, as given
 
 
@@ -263,9 +265,12 @@ def firmware_files(name):
     return code, vars_, secure
 
 
-def copy_vars(dest, firmware="default"):
-    """A private, writable copy of the OVMF variable store. Returns dest."""
-    shutil.copyfile(firmware_files(firmware)[1], dest)
+def copy_vars(dest, firmware="default", source=None):
+    """A private, writable copy of the OVMF variable store (the firmware
+    build's own, or `source`). Returns dest."""
+    if source is not None and not os.path.isfile(source):
+        raise SetupError(f"{source}: no such variable store")
+    shutil.copyfile(source or firmware_files(firmware)[1], dest)
     os.chmod(dest, 0o644)
     return dest
 
@@ -401,7 +406,7 @@ class Instance:
         media = cfg.iso if cfg.boot == "cdrom" else cfg.image
         if not os.path.isfile(media):
             raise SetupError(f"{media}: no such file (run `make image`)")
-        vars_path = copy_vars(os.path.join(self.dir, "OVMF_VARS.fd"), cfg.firmware)
+        vars_path = copy_vars(os.path.join(self.dir, "OVMF_VARS.fd"), cfg.firmware, cfg.vars)
         disk = None
         if self.cmdline is not None or self.corrupt:
             if cfg.boot == "cdrom":
@@ -538,6 +543,8 @@ def parse_args(argv):
     p.add_argument("--firmware", choices=sorted(FIRMWARES), default=d.firmware,
                    help="OVMF build: default, secboot (Secure Boot, Microsoft's keys) or "
                         "snakeoil (Secure Boot, Debian's test key) (default %(default)s)")
+    p.add_argument("--vars", metavar="FILE",
+                   help="start from this OVMF variable store instead of the firmware's own")
     p.add_argument("--console", choices=CONSOLES, default=d.console,
                    help="where the serial console is: com1, com2 (no COM1) or pci "
                         "(a PCI UART, no COM ports) (default %(default)s)")
@@ -557,7 +564,7 @@ def config_from_args(args):
     return Config(machine=args.machine, cpu=args.cpu, smp=args.smp, mem=args.mem,
                   boot=args.boot, image=args.image, iso=args.iso, serial="stdio",
                   display=args.display, gdb=args.gdb, firmware=args.firmware,
-                  console=args.console, debug_exit=args.debug_exit, monitor=args.monitor,
+                  console=args.console, debug_exit=args.debug_exit, monitor=args.monitor, vars=args.vars,
                   extra=args.extra + env_extra_args())
 
 

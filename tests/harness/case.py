@@ -44,6 +44,7 @@ class Case:
     debug_exit: bool = True         # False: no isa-debug-exit, as a real PC (see runner)
     monitor: tuple = ()             # MonitorStep dicts: HMP commands sent during the run
     no_boot: bool = False           # the firmware must find nothing it will start
+    firmware_vars: str = None       # variable store to start from, relative to the build directory
 
     @classmethod
     def from_dict(cls, d):
@@ -94,6 +95,10 @@ class Case:
             raise ValueError(f"{where}: image must be a path inside the build directory")
         if self.image is not None and (self.app or self.prog or self.boot == "cdrom"):
             raise ValueError(f"{where}: image names the disk to boot; no app, prog or cdrom with it")
+        if self.firmware_vars is not None and (not isinstance(self.firmware_vars, str)
+                                               or self.firmware_vars.startswith("/")
+                                               or ".." in self.firmware_vars.split("/")):
+            raise ValueError(f"{where}: firmware_vars must be a path inside the build directory")
         if self.firmware not in qemu.FIRMWARES:
             raise ValueError(f"{where}: firmware must be one of {', '.join(qemu.FIRMWARES)}")
         if self.console not in qemu.CONSOLES:
@@ -122,6 +127,7 @@ class Case:
                           iso=os.path.join(build_dir, "rt.iso"),
                           firmware=self.firmware, console=self.console,
                           debug_exit=self.debug_exit,
+                          vars=os.path.join(build_dir, self.firmware_vars) if self.firmware_vars else None,
                           extra=list(self.qemu_args) + qemu.env_extra_args())
         for key in ("cpu", "machine", "smp", "mem"):
             if getattr(self, key) is not None:
@@ -152,6 +158,8 @@ class Case:
                 argv += ["--" + key, str(getattr(self, key))]
         if self.firmware != "default":
             argv += ["--firmware", self.firmware]
+        if self.firmware_vars:
+            argv += ["--vars", os.path.join(build_dir, self.firmware_vars)]
         if self.console != "com1":
             argv += ["--console", self.console]
         if not self.debug_exit:
