@@ -6,8 +6,9 @@
  * USB stick, a CD and a disk all work), checks it, maps it, builds what
  * _rt0_amd64_efi expects (struct bootinfo, see include/bootinfo.h) and jumps.
  *
- * Order: read the file, check it, load the segments, gather the command
- * line, ACPI RSDP, framebuffer and runtime services, build page tables,
+ * Order: read the file, check it (its digest, secureboot.c, then its
+ * headers), load the segments, gather the command line, ACPI RSDP,
+ * framebuffer and runtime services, build page tables,
  * ExitBootServices (retrying while the map key changes), switch CR3, jump.
  * Nothing that can fail happens after ExitBootServices; if it never
  * succeeds, stranded.c ends the run without the firmware.
