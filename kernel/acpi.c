@@ -20,7 +20,7 @@
  *   MADT  36 local APIC address u32, 40 flags u32 (bit 0 PCAT_COMPAT),
  *         44.. entries: type u8, length u8, body
  *   HPET  40 base address GAS (40 space id, 44 address u64)
- *   FADT  40 DSDT u32, 64 PM1a_CNT_BLK u32, 68 PM1b_CNT_BLK u32,
+ *   FADT  40 DSDT u32, 48 SMI_CMD u32, 52 ACPI_ENABLE u8, 64 PM1a_CNT_BLK u32, 68 PM1b_CNT_BLK u32,
  *         76 PM_TMR_BLK u32, 112 flags u32 (bit 8 TMR_VAL_EXT, bit 20
  *         HW_REDUCED_ACPI), 140 X_DSDT u64, 172 X_PM1a_CNT_BLK GAS,
  *         184 X_PM1b_CNT_BLK GAS, 208 X_PM_TMR_BLK GAS (GAS: +0 space id,
@@ -512,6 +512,8 @@ static void fadt_s5(const uint8_t *t, uint32_t len, uint32_t flags, struct acpi_
 	out->dsdt_addr = dsdt;
 	if (flags & FADT_HW_REDUCED)
 		return;                 /* no PM1 blocks: sleep registers, which we do not use */
+	out->smi_cmd = len >= 53 ? rd32(t, 48) : 0;
+	out->acpi_enable = len >= 53 ? t[52] : 0;
 	out->pm1a_cnt = pm1_cnt(t, len, 64, 172, "PM1a_CNT_BLK", out);
 	out->pm1b_cnt = pm1_cnt(t, len, 68, 184, "PM1b_CNT_BLK", out);
 }

@@ -51,6 +51,8 @@ struct acpi_info {
 	   from the DSDT's \_S5_ package; s5 false when any of it is missing */
 	uint64_t dsdt_addr;                 /* from the FADT (X_DSDT, else DSDT), else 0 */
 	uint16_t pm1a_cnt, pm1b_cnt;
+	uint32_t smi_cmd;                   /* FADT SMI_CMD port and the ACPI_ENABLE value that */
+	uint8_t acpi_enable;                /* hands the PM1 registers to the OS; 0: none */
 	bool s5;
 	uint8_t slp_typa, slp_typb;         /* 0..7 */
 	int nwarn;

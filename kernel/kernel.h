@@ -165,6 +165,13 @@ bool cpu_under_qemu(void);
 /* ---- power (power.c) ---- */
 _Noreturn void machine_exit(int code);           /* after the runtime printed "exit status N" */
 _Noreturn void machine_halt(void);
+enum { ONEXIT_DEFAULT, ONEXIT_HALT, ONEXIT_POWEROFF, ONEXIT_REBOOT };
+void machine_onexit(int how, bool acpi_poweroff);       /* the command line's onexit= and poweroff= */
+bool machine_exiting(void);                     /* a CPU is in machine_exit: the run is over */
+
+/* ---- the PC keyboard controller (i8042.c), for the halted machine's keys ---- */
+bool i8042_enable(uint8_t vector);              /* IRQ 1 to vector on this CPU; false: none */
+int i8042_key(void);                            /* 'p', 'r', 0 another key, -1 none waiting */
 
 /* ---- output for the kernel's own messages (kprintf.c uses the runtime's
  *      formatter through this hook, which the runtime registers) ---- */
