@@ -150,6 +150,7 @@ void watchdog_rearm(void);              /* end of an interrupt: keep this CPU's 
 enum { WD_NOT_OURS, WD_RESUME, WD_STUCK };
 int watchdog_probe(bool intr_on);       /* an NMI came: the watchdog's probe? (trap.c) */
 bool watchdog_nmi(void);                /* this CPU is being reported stuck (the runtime's NMI hook) */
+void watchdog_resync(void);             /* every CPU was held on purpose (the NMI report): start afresh */
 
 /* ---- TSC (tsc.c) ---- */
 uint64_t tsc_calibrate(const char *force);      /* Hz, 0 when no reference clock answered */

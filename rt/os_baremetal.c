@@ -273,6 +273,15 @@ void exitmachine(int code)
 	machine_exit(code);
 }
 
+/* for the NMI report (signal_amd64.c) */
+int oscpuindex(void) { return cpu_index(); }
+int oscpucount(void) { return ncpus; }
+bool oscpuonline(int cpu) { return __atomic_load_n(&cpus[cpu].online, __ATOMIC_ACQUIRE) != 0; }
+void osnmicpu(int cpu) { lapic_ipi_nmi(cpus[cpu].apicid); }
+int osconsoleowner(void) { return console_owner(); }
+bool osexiting(void) { return machine_exiting(); }
+void oswatchdogresync(void) { watchdog_resync(); }
+
 bool oswatchdogstart(void) { return watchdog_start(tsc_hz); }
 void oswatchdogstop(void) { watchdog_stop(); }
 bool oswatchdognmi(void) { return watchdog_nmi(); }
