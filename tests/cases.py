@@ -1013,7 +1013,9 @@ CASES += [
         "debug_exit": False,
         "expect_exit": 2,
         "qemu_args": ["-action", "reboot=reset"],
-        "monitor": [{"when": r"^exit status 2$", "delay": 10, "send": "info status", "expect": r"running"}],
+        # (the harness stops QEMU once the last step is sent: the delay covers
+        # the firmware's second start on a loaded machine)
+        "monitor": [{"when": r"^exit status 2$", "delay": 30, "send": "info status", "expect": r"running"}],
         "require_order": [r"^exit status 2$", r"^loader: kernel "],
         "forbid": [r"^halted:"],
         "timeout": 90,
