@@ -427,6 +427,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (EFI_ERROR(st))
 		return refuse(L"page tables", st == EFI_OUT_OF_RESOURCES ? "out of memory" : "the image cannot be mapped");
 
+	/* A map bootinfo cannot hold is refused now, while the firmware can
+	 * still show why; the slack is for what the map gains by the time
+	 * ExitBootServices takes it (the buffer's own slack). */
+	uint32_t dropped;
+	memmap_copy(map, map_size, desc_size, bi->mmap, BOOTINFO_MMAP_MAX - 64, &dropped);
+	if (dropped)
+		return refuse(L"memory map", "more entries than the kernel takes (BOOTINFO_MMAP_MAX, include/bootinfo.h)");
+
 	Print(L"loader: kernel %lx-%lx at phys %lx, entry %lx, cmdline \"%a\"\r\n",
 	      l.lo, l.hi, bi->kernel_phys, l.entry, bi->cmdline);
 	Print(L"loader: paging: %s\r\n", paging.fn ?

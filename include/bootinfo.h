@@ -18,7 +18,7 @@
 #define BOOTINFO_VERSION 3
 
 #define BOOTINFO_CMDLINE_MAX 1024
-#define BOOTINFO_MMAP_MAX    512
+#define BOOTINFO_MMAP_MAX    8192     /* servers' maps run to thousands of entries; a longer one is refused */
 
 /* Virtual layout the loader builds and the kernel relies on. */
 #define KERNEL_BASE     0xffffffff80000000ull   /* kernel image: -2 GiB (-mcmodel=kernel) */

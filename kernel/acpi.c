@@ -20,8 +20,14 @@
  *   MADT  36 local APIC address u32, 40 flags u32 (bit 0 PCAT_COMPAT),
  *         44.. entries: type u8, length u8, body
  *   HPET  40 base address GAS (40 space id, 44 address u64)
- *   FADT  76 PM_TMR_BLK u32, 112 flags u32 (bit 8 TMR_VAL_EXT, bit 20
- *         HW_REDUCED_ACPI), 208 X_PM_TMR_BLK GAS (208 space id, 212 address)
+ *   FADT  40 DSDT u32, 48 SMI_CMD u32, 52 ACPI_ENABLE u8, 64 PM1a_CNT_BLK u32, 68 PM1b_CNT_BLK u32,
+ *         76 PM_TMR_BLK u32, 112 flags u32 (bit 8 TMR_VAL_EXT, bit 20
+ *         HW_REDUCED_ACPI), 140 X_DSDT u64, 172 X_PM1a_CNT_BLK GAS,
+ *         184 X_PM1b_CNT_BLK GAS, 208 X_PM_TMR_BLK GAS (GAS: +0 space id,
+ *         +4 address u64)
+ *   MADT NMI entries: type 4 (6 bytes): 2 uid u8, 3 flags u16, 5 LINT u8;
+ *         type 0x0A (12 bytes): 2 flags u16, 4 uid u32, 8 LINT u8
+ *   DSDT  header, then AML: Name(\_S5_, Package(){SLP_TYPa, SLP_TYPb, ...})
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -221,7 +227,7 @@ static void warn(struct acpi_info *out, const char *f, ...)
 
 struct madt_state {
 	int nen, non;           /* enabled CPUs at cpu[0..nen), online-capable at cpu[MAX-non..MAX) */
-	unsigned drop_cpu, drop_ioapic, drop_ovr;
+	unsigned drop_cpu, drop_ioapic, drop_ovr, drop_nmi;
 	bool lapic_override;
 };
 
@@ -235,6 +241,8 @@ static void madt_reset(struct acpi_info *out)
 	memset(out->ioapic, 0, sizeof out->ioapic);
 	out->noverride = 0;
 	memset(out->override, 0, sizeof out->override);
+	out->nnmi = 0;
+	memset(out->nmi, 0, sizeof out->nmi);
 }
 
 /* Enabled CPUs fill cpu[] from the front in table order; online-capable ones
@@ -394,7 +402,26 @@ static int parse_madt(const uint8_t *t, uint32_t len, struct acpi_info *out)
 			}
 			break;
 		}
-		default:                /* NMI entries (size checked above) and types we do not use */
+		case MADT_LAPIC_NMI:
+		case MADT_X2APIC_NMI: {
+			if (out->nnmi >= ACPI_MAX_NMIS) {
+				m.drop_nmi++;
+				break;
+			}
+			struct acpi_nmi n;
+			if (type == MADT_LAPIC_NMI)
+				n = (struct acpi_nmi){ .uid = e[2] == 0xff ? ACPI_UID_ALL : e[2],
+						       .flags = rd16(e, 3), .lint = e[5] };
+			else
+				n = (struct acpi_nmi){ .uid = rd32(e, 4), .flags = rd16(e, 2), .lint = e[8] };
+			if (n.lint > 1) {
+				warn(out, "MADT: NMI entry at offset %u names LINT%u; skipped", off, n.lint);
+				break;
+			}
+			out->nmi[out->nnmi++] = n;
+			break;
+		}
+		default:                /* types we do not use */
 			break;
 		}
 		off += elen;
@@ -408,6 +435,8 @@ static int parse_madt(const uint8_t *t, uint32_t len, struct acpi_info *out)
 	if (m.drop_ovr)
 		warn(out, "MADT: more than %d interrupt source overrides; %u ignored",
 		     ACPI_MAX_OVERRIDES, m.drop_ovr);
+	if (m.drop_nmi)
+		warn(out, "MADT: more than %d NMI entries; %u ignored", ACPI_MAX_NMIS, m.drop_nmi);
 	if (out->ncpu == 0) {
 		warn(out, "MADT: no usable CPU listed");
 		return -1;
@@ -453,6 +482,42 @@ static bool parse_hpet(const uint8_t *t, uint32_t len, struct acpi_info *out)
 	return true;
 }
 
+/* pm1_cnt: a PM1 control block, from its 32-bit field or its GAS (I/O
+ * space only: soft off writes a port). */
+static uint16_t pm1_cnt(const uint8_t *t, uint32_t len, uint32_t off32, uint32_t offgas,
+			const char *name, struct acpi_info *out)
+{
+	uint32_t port = len >= off32 + 4 ? rd32(t, off32) : 0;
+	if (len >= offgas + 12) {
+		uint8_t space = t[offgas];
+		uint64_t x = rd64(t, offgas + 4);
+		if (x != 0 && space == GAS_SYSTEM_IO)
+			port = (uint32_t)x;
+		else if (x != 0 && port == 0)
+			warn(out, "FADT: X_%s in address space %u, not I/O; ignored", name, space);
+	}
+	if (port > 0xffff) {
+		warn(out, "FADT: %s port 0x%x out of range; ignored", name, port);
+		port = 0;
+	}
+	return (uint16_t)port;
+}
+
+/* fadt_s5: what soft off needs from the FADT (the DSDT comes later). */
+static void fadt_s5(const uint8_t *t, uint32_t len, uint32_t flags, struct acpi_info *out)
+{
+	uint64_t dsdt = len >= 44 ? rd32(t, 40) : 0;
+	if (len >= 148 && rd64(t, 140) != 0)
+		dsdt = rd64(t, 140);
+	out->dsdt_addr = dsdt;
+	if (flags & FADT_HW_REDUCED)
+		return;                 /* no PM1 blocks: sleep registers, which we do not use */
+	out->smi_cmd = len >= 53 ? rd32(t, 48) : 0;
+	out->acpi_enable = len >= 53 ? t[52] : 0;
+	out->pm1a_cnt = pm1_cnt(t, len, 64, 172, "PM1a_CNT_BLK", out);
+	out->pm1b_cnt = pm1_cnt(t, len, 68, 184, "PM1b_CNT_BLK", out);
+}
+
 static bool parse_fadt(const uint8_t *t, uint32_t len, struct acpi_info *out)
 {
 	uint32_t flags = len >= 116 ? rd32(t, 112) : 0;
@@ -475,7 +540,84 @@ static bool parse_fadt(const uint8_t *t, uint32_t len, struct acpi_info *out)
 		port = 0;               /* no fixed hardware: the PM timer fields mean nothing */
 	out->pm_timer_port = port;
 	out->pm_timer_32bit = (flags & FADT_TMR_VAL_EXT) != 0;
+	fadt_s5(t, len, flags, out);
 	return true;
+}
+
+/* ---- \_S5_ in the DSDT's AML ---- */
+
+enum { AML_ZERO = 0x00, AML_ONE = 0x01, AML_NAME = 0x08, AML_BYTE = 0x0a, AML_WORD = 0x0b,
+       AML_DWORD = 0x0c, AML_QWORD = 0x0e, AML_PACKAGE = 0x12, AML_ROOT = 0x5c, AML_ONES = 0xff };
+
+/* aml_int decodes one integer constant at p (n bytes readable): the bytes
+ * it took, 0 when p holds something else. */
+static size_t aml_int(const uint8_t *p, size_t n, uint64_t *v)
+{
+	if (n == 0)
+		return 0;
+	switch (p[0]) {
+	case AML_ZERO:  *v = 0; return 1;
+	case AML_ONE:   *v = 1; return 1;
+	case AML_ONES:  *v = UINT64_MAX; return 1;
+	case AML_BYTE:  if (n < 2) return 0; *v = p[1]; return 2;
+	case AML_WORD:  if (n < 3) return 0; *v = rd16(p, 1); return 3;
+	case AML_DWORD: if (n < 5) return 0; *v = rd32(p, 1); return 5;
+	case AML_QWORD: if (n < 9) return 0; *v = rd64(p, 1); return 9;
+	}
+	return 0;
+}
+
+/* s5_package decodes the package at a[p] (PackageOp already seen): 0 and
+ * the two values, or -2. */
+static int s5_package(const uint8_t *a, size_t len, size_t p, uint8_t *typa, uint8_t *typb)
+{
+	if (p >= len)
+		return -2;
+	/* PkgLength: the lead byte's top two bits count the bytes after it;
+	 * the length counts itself and runs to the package's end */
+	unsigned follow = a[p] >> 6;
+	if (len - p < 1u + follow)
+		return -2;
+	uint64_t pl = follow ? a[p] & 0x0f : a[p] & 0x3f;
+	for (unsigned k = 1; k <= follow; k++)
+		pl |= (uint64_t)a[p + k] << (4 + 8 * (k - 1));
+	if (pl < 2u + follow || pl > len - p)
+		return -2;
+	size_t end = p + pl;
+	p += 1 + follow;
+	unsigned nel = a[p++];
+	uint64_t x, y;
+	size_t used = nel ? aml_int(a + p, end - p, &x) : 0;
+	if (used == 0)
+		return -2;
+	p += used;
+	y = x;
+	if (nel >= 2 && (used = aml_int(a + p, end - p, &y)) == 0)
+		return -2;
+	if (x > 7 || y > 7)
+		return -2;      /* SLP_TYP is three bits */
+	*typa = (uint8_t)x;
+	*typb = (uint8_t)y;
+	return 0;
+}
+
+int acpi_aml_s5(const void *aml, size_t len, uint8_t *typa, uint8_t *typb)
+{
+	const uint8_t *a = aml;
+	int r = -1;
+	if (!a)
+		return -1;
+	for (size_t i = 1; i + 5 <= len; i++) {
+		if (memcmp(a + i, "_S5_", 4) != 0 || a[i + 4] != AML_PACKAGE)
+			continue;
+		bool named = a[i - 1] == AML_NAME || (i >= 2 && a[i - 1] == AML_ROOT && a[i - 2] == AML_NAME);
+		if (!named)
+			continue;       /* a reference to \_S5_, not its definition */
+		if (s5_package(a, len, i + 5, typa, typb) == 0)
+			return 0;
+		r = -2;
+	}
+	return r;
 }
 
 /* ---- the walk ---- */
@@ -629,6 +771,26 @@ static bool walk_root(struct walk *w, uint64_t phys, const char *root, unsigned 
 	return true;
 }
 
+/* load_s5 reads SLP_TYPa/b for soft off from the DSDT the FADT names. */
+static void load_s5(struct walk *w)
+{
+	struct acpi_info *out = w->out;
+	char where[48];
+	uint32_t len;
+	if (!out->dsdt_addr || (!out->pm1a_cnt && !out->pm1b_cnt))
+		return;         /* nothing to write SLP_TYP to: no soft off by ACPI */
+	fmt(where, sizeof where, "DSDT at 0x%llx", (unsigned long long)out->dsdt_addr);
+	const uint8_t *t = load_sdt(w, out->dsdt_addr, "DSDT", where, &len);
+	if (!t)
+		return;
+	int r = acpi_aml_s5(t + SDT_HDR_LEN, len - SDT_HDR_LEN, &out->slp_typa, &out->slp_typb);
+	if (r == -2)
+		warn(out, "%s: \\_S5_ is not a package of two small integers; no ACPI power-off", where);
+	else if (r == -1)
+		warn(out, "%s: no \\_S5_ object; no ACPI power-off", where);
+	out->s5 = r == 0;
+}
+
 int acpi_parse(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_info *out)
 {
 	struct walk w = { .map = map, .ctx = ctx, .out = out };
@@ -683,6 +845,8 @@ int acpi_parse(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_info 
 		else
 			warn(out, "RSDP has no RSDT address");
 	}
+	if (w.have_fadt)
+		load_s5(&w);
 	if (!w.have_madt) {
 		warn(out, "no usable MADT found");
 		return -1;

@@ -23,10 +23,15 @@
 #define ACPI_MAX_IOAPICS 16
 #define ACPI_MAX_OVERRIDES 32
 #define ACPI_MAX_WARNINGS 16
+#define ACPI_MAX_NMIS 16
+#define ACPI_UID_ALL 0xffffffffu            /* an NMI entry for every processor (0xff in a type 4 entry) */
 
 struct acpi_cpu { uint32_t apic_id; uint32_t uid; bool x2apic_entry; bool online_capable; /* enabled=false but may be brought online */ };
 struct acpi_ioapic { uint32_t id; uint64_t addr; uint32_t gsi_base; };
 struct acpi_override { uint8_t bus, source_irq; uint32_t gsi; uint16_t flags; };
+/* a local APIC NMI entry (MADT type 4 or 0x0A): which LINT pin of which processor (ACPI uid)
+   carries NMIs, and its MPS INTI flags (bits 0-1 polarity: 01 high, 11 low; bits 2-3 trigger) */
+struct acpi_nmi { uint32_t uid; uint16_t flags; uint8_t lint; };
 
 struct acpi_info {
 	int ncpu;                           /* usable CPUs: enabled entries first, in table order; online-capable after */
@@ -40,6 +45,16 @@ struct acpi_info {
 	uint64_t hpet_addr;                 /* from the HPET table if present, else 0 */
 	uint32_t pm_timer_port;             /* from the FADT (PM_TMR_BLK, or X_PM_TMR_BLK if it is an I/O-space GAS), else 0 */
 	bool pm_timer_32bit;                /* FADT flags bit 8 (TMR_VAL_EXT) */
+	int nnmi;
+	struct acpi_nmi nmi[ACPI_MAX_NMIS]; /* the MADT's local APIC NMI entries, in table order */
+	/* soft off (S5): the FADT's PM1a/PM1b control blocks (I/O ports; 0: none) and SLP_TYPa/b
+	   from the DSDT's \_S5_ package; s5 false when any of it is missing */
+	uint64_t dsdt_addr;                 /* from the FADT (X_DSDT, else DSDT), else 0 */
+	uint16_t pm1a_cnt, pm1b_cnt;
+	uint32_t smi_cmd;                   /* FADT SMI_CMD port and the ACPI_ENABLE value that */
+	uint8_t acpi_enable;                /* hands the PM1 registers to the OS; 0: none */
+	bool s5;
+	uint8_t slp_typa, slp_typb;         /* 0..7 */
 	int nwarn;
 	char warn[ACPI_MAX_WARNINGS][96];   /* one-line warnings: bad checksum, length past the mapping, truncated entry, too many entries, duplicate APIC id ... */
 };
@@ -67,5 +82,11 @@ int acpi_parse(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_info 
    (acpi_parse checks them before calling this), so mutated inputs reach the entry walk.
    Returns 0 when at least one usable CPU was found, else -1 with a warning. */
 int acpi_parse_madt(const void *table, size_t len, struct acpi_info *out);
+
+/* Finds Name(\_S5_, Package(){a, b, ...}) in AML (a DSDT's body, after its 36-byte header) and
+   decodes the package's first two integers (ZeroOp, OneOp, Byte/Word/DWord/QWord prefixes; one
+   element: b = a). Reads nothing outside [aml, aml + len). Returns 0 with *typa, *typb (each 0..7),
+   -1 when no such name is there, -2 when it is there but its package is not two small integers. */
+int acpi_aml_s5(const void *aml, size_t len, uint8_t *typa, uint8_t *typb);
 
 #endif

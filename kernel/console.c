@@ -25,6 +25,13 @@ static void put(const char *s, size_t n)
 	}
 }
 
+/* console_owner: the CPU in the middle of a write, -1 if none (the NMI
+ * report has that CPU print, as any other would wait for it forever). */
+int console_owner(void)
+{
+	return __atomic_load_n(&owner, __ATOMIC_RELAXED);
+}
+
 void console_write(const char *s, size_t n)
 {
 	uint64_t fl;

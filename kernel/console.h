@@ -26,5 +26,6 @@ int  fbcons_active(void);
 
 /* console.c */
 void console_write(const char *s, size_t n);
+int console_owner(void);                /* the CPU writing now, -1 if none */
 
 #endif

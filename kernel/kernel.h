@@ -150,6 +150,7 @@ void watchdog_rearm(void);              /* end of an interrupt: keep this CPU's 
 enum { WD_NOT_OURS, WD_RESUME, WD_STUCK };
 int watchdog_probe(bool intr_on);       /* an NMI came: the watchdog's probe? (trap.c) */
 bool watchdog_nmi(void);                /* this CPU is being reported stuck (the runtime's NMI hook) */
+void watchdog_resync(void);             /* every CPU was held on purpose (the NMI report): start afresh */
 
 /* ---- TSC (tsc.c) ---- */
 uint64_t tsc_calibrate(const char *force);      /* Hz, 0 when no reference clock answered */
@@ -165,6 +166,13 @@ bool cpu_under_qemu(void);
 /* ---- power (power.c) ---- */
 _Noreturn void machine_exit(int code);           /* after the runtime printed "exit status N" */
 _Noreturn void machine_halt(void);
+enum { ONEXIT_DEFAULT, ONEXIT_HALT, ONEXIT_POWEROFF, ONEXIT_REBOOT };
+void machine_onexit(int how, bool acpi_poweroff);       /* the command line's onexit= and poweroff= */
+bool machine_exiting(void);                     /* a CPU is in machine_exit: the run is over */
+
+/* ---- the PC keyboard controller (i8042.c), for the halted machine's keys ---- */
+bool i8042_enable(uint8_t vector);              /* IRQ 1 to vector on this CPU; false: none */
+int i8042_key(void);                            /* 'p', 'r', 0 another key, -1 none waiting */
 
 /* ---- output for the kernel's own messages (kprintf.c uses the runtime's
  *      formatter through this hook, which the runtime registers) ---- */

@@ -3,6 +3,8 @@
  * inter-processor interrupts SMP needs (INIT and STARTUP to start a CPU,
  * fixed vectors to wake one or flush its TLB).
  *
+ * LINT0/LINT1 carry NMIs where the MADT says so (lapic_lint_nmi).
+ *
  * x2APIC mode (MSRs) when CPUID says the CPU has it, else xAPIC (MMIO at
  * the MADT's address, mapped uncached). Every CPU runs the same mode: the
  * BSP decides in lapic_init and the APs follow.
@@ -10,6 +12,9 @@
 #include "kernel.h"
 #include "cpu.h"
 #include "timemath.h"
+#include "acpi.h"
+
+extern struct acpi_info acpi;           /* smp.c: the MADT's NMI entries */
 
 #define MSR_APIC_BASE   0x1b
 #define APIC_BASE_EN    (1ull << 11)
@@ -25,6 +30,8 @@ enum {
 	LAPIC_TPR = 0x80, LAPIC_PPR = 0xa0,
 };
 #define LVT_MASKED (1u << 16)
+#define LVT_NMI        (4u << 8)        /* delivery mode NMI */
+#define LVT_ACTIVE_LOW (1u << 13)
 #define ICR_PENDING (1u << 12)
 
 static bool x2apic;
@@ -79,6 +86,30 @@ void lapic_eoi(void)
 	wr(LAPIC_EOI, 0);
 }
 
+/*
+ * lapic_lint_nmi makes this CPU's LINT pins that the MADT's NMI entries
+ * name (for this processor's ACPI uid, or for all) deliver NMIs: how a
+ * board's NMI button or a server's management controller asks the CPUs
+ * what they are doing. The polarity comes from the entry's flags (01
+ * active high, 11 low; 00 the bus's default, high); an NMI pin is always
+ * edge-triggered, whatever the entry says. Written after the software
+ * enable, which until then holds every LVT masked.
+ */
+static void lapic_lint_nmi(void)
+{
+	uint32_t id = lapic_id(), uid = ACPI_UID_ALL;
+	for (int i = 0; i < acpi.ncpu; i++)
+		if (acpi.cpu[i].apic_id == id)
+			uid = acpi.cpu[i].uid;
+	for (int i = 0; i < acpi.nnmi; i++) {
+		const struct acpi_nmi *n = &acpi.nmi[i];
+		if (n->uid != ACPI_UID_ALL && n->uid != uid)
+			continue;
+		uint32_t lvt = LVT_NMI | ((n->flags & 3) == 3 ? LVT_ACTIVE_LOW : 0);
+		wr(n->lint ? LAPIC_LVT_LINT1 : LAPIC_LVT_LINT0, lvt);
+	}
+}
+
 /* lapic_enable turns this CPU's APIC on in the chosen mode, all local
  * interrupt sources masked, spurious interrupts to SPURIOUS_VECTOR. */
 static void lapic_enable(void)
@@ -94,6 +125,7 @@ static void lapic_enable(void)
 	wr(LAPIC_LVT_ERROR, ERROR_VECTOR);
 	wr(LAPIC_ESR, 0);
 	wr(LAPIC_SVR, 0x100 | SPURIOUS_VECTOR);  /* software enable */
+	lapic_lint_nmi();
 	lapic_eoi();
 }
 

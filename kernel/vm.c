@@ -4,7 +4,8 @@
  *   0xffff800000000000 + pa   direct map of [0, direct_map_limit): RW, NX, 2 MiB pages
  *   0xffffffff80100000 ...    the kernel image, 4 KiB pages: text R X, rodata R NX,
  *                             data and bss RW NX; the page below g0's stack unmapped
- *   pa (1:1)                  EFI runtime-services regions only, so exit can call ResetSystem
+ *   pa (1:1)                  EFI runtime-services regions only (code, data, and their MMIO,
+ *                             uncached), so exit can call ResetSystem
  *   0 ... 4 KiB               never mapped: a nil pointer faults
  *   VM_DYNAMIC_BASE ...       regions the runtime reserves and backs page by page
  *                             (goroutine stacks, the heap): vm_map_page/vm_unmap_page
@@ -19,6 +20,8 @@
 #define PAGE      4096ull
 #define PTE_P     (1ull << 0)
 #define PTE_W     (1ull << 1)
+#define PTE_PWT   (1ull << 3)
+#define PTE_PCD   (1ull << 4)
 #define PTE_PS    (1ull << 7)
 #define PTE_G     (1ull << 8)
 #define PTE_NX    (1ull << 63)
@@ -91,14 +94,18 @@ static void map_image(void)
 	          PTE_G | PTE_W | PTE_NX);
 }
 
-/* map_efi_runtime maps the runtime-services regions 1:1, in the lower
- * half: a region at or above 2^47 has no canonical 1:1 address (it would
- * alias another entry), so it stays unmapped and ResetSystem, if it lives
- * there, is not called (power.c halts instead). */
+/* map_efi_runtime maps every range the firmware marks EFI_MEMORY_RUNTIME
+ * 1:1, in the lower half: its code and data, and the device registers
+ * and I/O port windows its services touch (memory-mapped I/O, uncached
+ * and not executable, as is any range the firmware says cannot be cached
+ * write-back). A range at or above 2^47 has no canonical 1:1 address (it
+ * would alias another entry), so it stays unmapped and ResetSystem, if it
+ * lives there, is not called (power.c uses ACPI or halts instead). */
 #define LOWER_HALF_END (1ull << 47)
+#define EFI_MEMORY_WB  (1ull << 3)
 static void map_efi_runtime(void)
 {
-	for (uint32_t i = 0; i < bootinfo->mmap_count; i++) {
+	for (uint32_t i = 0; i < bootinfo->mmap_count && i < BOOTINFO_MMAP_MAX; i++) {
 		const struct bootinfo_mem *m = &bootinfo->mmap[i];
 		if (!(m->attr & EFI_MEMORY_RUNTIME) || m->phys == 0)
 			continue;
@@ -106,7 +113,13 @@ static void map_efi_runtime(void)
 			kprintf("vm: EFI runtime region at 0x%lx is above 2^47; left unmapped\n", m->phys);
 			continue;
 		}
-		map_range(m->phys, m->phys, m->pages * PAGE, PTE_W);
+		bool io = m->type == BI_MEM_MMIO || m->type == BI_MEM_MMIO_PORT;
+		uint64_t flags = PTE_W;
+		if (io || !(m->attr & EFI_MEMORY_WB))
+			flags |= PTE_PCD | PTE_PWT;
+		if (io)
+			flags |= PTE_NX;
+		map_range(m->phys, m->phys, m->pages * PAGE, flags);
 	}
 }
 
@@ -167,8 +180,6 @@ uint64_t vm_unmap_page(uint64_t va)
 	return pa;
 }
 
-#define PTE_PWT (1ull << 3)
-#define PTE_PCD (1ull << 4)
 #define VM_MMIO_BASE 0xffffe00000000000ull     /* device registers, uncached */
 #define VM_MMIO_END  (VM_MMIO_BASE + (1ull << 30))
 static uint64_t mmio_next = VM_MMIO_BASE;

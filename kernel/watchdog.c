@@ -20,7 +20,11 @@
  * lockup (spinning with interrupts off, a lost interrupt, a spin lock
  * taken twice). The probe's NMI handler (trap.c) then hands the frame to
  * the runtime, which prints "fatal error: CPU N stuck" with the traceback
- * of what that CPU was running and ends the machine. A buddy that takes
+ * of what that CPU was running and ends the machine. An NMI that is no
+ * probe (WD_NOT_OURS: a board's NMI button, the MADT's LINT pin) goes to
+ * the runtime's NMI report, which holds every CPU for its length and then
+ * calls watchdog_resync, so that the pause is not taken for a lockup. A
+ * buddy that takes
  * no probe at all for WD_NOANSWER_MS is reported by the watcher itself.
  *
  * With one CPU there is nobody to watch it: the watchdog is absent
@@ -168,6 +172,19 @@ int watchdog_probe(bool intr_on)
 	if (!__atomic_compare_exchange_n(&reported, &none, self, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return WD_RESUME;      /* another CPU is being reported */
 	return WD_STUCK;
+}
+
+/* watchdog_resync starts every watcher's clock afresh: after the NMI
+ * report (the runtime's), during which every CPU sat in its NMI handler
+ * with interrupts off, by request and not stuck. */
+void watchdog_resync(void)
+{
+	uint64_t now = rdtsc();
+	for (int i = 0; i < ncpus; i++) {
+		wd[i].seen = __atomic_load_n(&wd[(i + 1) % ncpus].ticks, __ATOMIC_RELAXED);
+		wd[i].since = now;
+		wd[i].bad = 0;
+	}
 }
 
 /* watchdog_nmi: whether this CPU is the one being reported stuck. */

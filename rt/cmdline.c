@@ -1,8 +1,10 @@
 /*
  * cmdline.c - the command-line parser behind args/goenvs, getenv_int and
  * parsedebugvars (runtime1.c). Later words win over earlier ones, as a
- * shell's environment does. A bad value is never fatal: it gets a warning
+ * shell's environment does. A bad number is never fatal: it gets a warning
  * and the default, so a typo on a real machine's command line still boots.
+ * A bad choice among words (onexit=) is refused: guessing what the user
+ * wanted the machine to do at the end would be worse than saying so.
  */
 #include "cmdline.h"
 
@@ -90,6 +92,30 @@ int64_t cmdline_getint(const struct cmdline *c, const char *key, int64_t def,
 		return def;
 	}
 	return x;
+}
+
+int cmdline_getchoice(const struct cmdline *c, const char *key, const char *const *names, int n,
+                      int def, cmdline_printf warn)
+{
+	const char *v = cmdline_getenv(c, key);
+	if (!v)
+		return def;
+	for (int i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	char list[256];
+	size_t len = 0;
+	list[0] = 0;
+	for (int i = 0; i < n && len + strlen(names[i]) + 3 < sizeof list; i++) {
+		if (i) {
+			memcpy(list + len, ", ", 2);
+			len += 2;
+		}
+		memcpy(list + len, names[i], strlen(names[i]) + 1);
+		len += strlen(names[i]);
+	}
+	warn("runtime: %s=%s: want one of %s\n", key, v, list);
+	return -1;
 }
 
 static void setdebugvar(const char *key, size_t klen, const char *val, size_t vlen,

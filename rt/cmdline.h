@@ -36,6 +36,13 @@ typedef int (*cmdline_printf)(const char *fmt, ...) __attribute__((format(printf
 int64_t cmdline_getint(const struct cmdline *c, const char *key, int64_t def,
                        int64_t min, int64_t max, cmdline_printf warn);
 
+/* cmdline_getchoice is the index in names[0..n) of key's value: absent
+ * -> def; any other value -> one "runtime: KEY=VALUE: want one of A, B,
+ * C" line and -1 (the caller refuses to go on: a word that chooses what
+ * the machine does is not guessed). */
+int cmdline_getchoice(const struct cmdline *c, const char *key, const char *const *names, int n,
+                      int def, cmdline_printf warn);
+
 struct cmdline_debugvar {
 	const char *name;
 	int32_t *value;

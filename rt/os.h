@@ -62,6 +62,15 @@ extern int64_t sysmon_next;
 bool oswatchdogstart(void);             /* every CPU is up; false: one CPU, none */
 void oswatchdogstop(void);              /* a crash is printing */
 bool oswatchdognmi(void);               /* this NMI is the watchdog's: this CPU is stuck */
+void oswatchdogresync(void);            /* after the NMI report held every CPU */
+
+/* the CPUs, for the NMI report */
+int oscpuindex(void);
+int oscpucount(void);                   /* CPUs known, online or not */
+bool oscpuonline(int cpu);
+void osnmicpu(int cpu);                 /* an NMI to that CPU */
+int osconsoleowner(void);               /* the CPU in the middle of a console write, -1 none */
+bool osexiting(void);                   /* the machine is ending: NMIs are no longer reported */
 
 /* the trap hook (signal_amd64.c): Go's sighandler */
 void sigtrap(struct trapframe *tf);

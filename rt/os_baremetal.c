@@ -60,9 +60,23 @@ static void setclockrate(uint64_t hz)
 	ns_per_tick_32 = (1000000000ull << 32) / hz;
 }
 
+/* onexitinit reads what the machine does after "exit status N"
+ * (kernel/power.c): first, so that an end during boot follows it too. */
+static void onexitinit(void)
+{
+	static const char *const how[] = { "halt", "poweroff", "reboot" };
+	static const char *const off[] = { "efi", "acpi" };
+	int h = getenv_choice("onexit", how, 3, 3), o = getenv_choice("poweroff", off, 2, 0);
+	if (h < 0 || o < 0)
+		exit(2);
+	machine_onexit(h == 3 ? ONEXIT_DEFAULT : h == 0 ? ONEXIT_HALT : h == 1 ? ONEXIT_POWEROFF : ONEXIT_REBOOT,
+	               o == 1);
+}
+
 void osinit(void)
 {
 	inittrace_mark("osinit");
+	onexitinit();
 	smp_init((int)getenv_int("maxcpus", 0, 0, MAXCPU));    /* ACPI MADT, this CPU's APIC */
 	ncpu = ncpus;                   /* newm may find some do not answer */
 	physPageSize = 4096;
@@ -258,6 +272,15 @@ void exitmachine(int code)
 {
 	machine_exit(code);
 }
+
+/* for the NMI report (signal_amd64.c) */
+int oscpuindex(void) { return cpu_index(); }
+int oscpucount(void) { return ncpus; }
+bool oscpuonline(int cpu) { return __atomic_load_n(&cpus[cpu].online, __ATOMIC_ACQUIRE) != 0; }
+void osnmicpu(int cpu) { lapic_ipi_nmi(cpus[cpu].apicid); }
+int osconsoleowner(void) { return console_owner(); }
+bool osexiting(void) { return machine_exiting(); }
+void oswatchdogresync(void) { watchdog_resync(); }
 
 bool oswatchdogstart(void) { return watchdog_start(tsc_hz); }
 void oswatchdogstop(void) { watchdog_stop(); }

@@ -122,6 +122,7 @@ int goargc(void);
 char **goargv(void);
 const char *gogetenv(const char *key);
 int64_t getenv_int(const char *key, int64_t def, int64_t min, int64_t max);
+int getenv_choice(const char *key, const char *const *names, int n, int def);
 void parsedebugvars(void);
 
 /* cpuflags_amd64.c */

@@ -83,6 +83,13 @@ int64_t getenv_int(const char *key, int64_t def, int64_t min, int64_t max)
 	return cmdline_getint(&cmd, key, def, min, max, printf);
 }
 
+/* getenv_choice: the index of key's value in names, def when absent, -1
+ * (after a line saying what is wanted) for anything else. */
+int getenv_choice(const char *key, const char *const *names, int n, int def)
+{
+	return cmdline_getchoice(&cmd, key, names, n, def, printf);
+}
+
 static const struct cmdline_debugvar dbgvars[] = {
 	{"inittrace", &debug.inittrace},
 	{"schedtrace", &debug.schedtrace},

@@ -1076,4 +1076,99 @@ CASES += [
         "expect_exit": 0,
         "require": [r"^main_main: running as goroutine 1"],
     },
+    # ---- real PCs: the end of a run, soft off, NMIs ----
+    {
+        # A failing run on a PC stays on screen: no isa-debug-exit, so the
+        # machine is past `exit status 2` on its own; 20 s later it is still
+        # running, and the console's last line says how to leave.
+        "name": "onexit-halt",
+        "cmdline": "test=nullwrite",
+        "smp": 2,
+        "debug_exit": False,
+        "expect_exit": 2,
+        "monitor": [{"when": r"^exit status 2$", "delay": 20, "send": "info status", "expect": r"running"}],
+        "require": [r"^halted: press P to power off, R to reboot\n?\Z"],
+        "timeout": 90,
+    },
+    {
+        # P on the PS/2 keyboard (IRQ 1 through the I/O APIC wakes the halted
+        # CPU) powers the machine off through the firmware.
+        "name": "onexit-key-p",
+        "cmdline": "test=nullwrite",
+        "smp": 2,
+        "debug_exit": False,
+        "expect_exit": 2,
+        "monitor": [{"when": r"^halted: press P", "delay": 1, "send": "sendkey p", "expect": None},
+                    {"when": r"^halted: press P", "delay": 4, "send": "info status", "expect": r"shutdown"}],
+        "timeout": 90,
+    },
+    {
+        # p typed on the serial console does the same (its receive interrupt
+        # wakes the halted CPU), with the power-off forced through ACPI S5.
+        "name": "onexit-serial-p-s5",
+        "cmdline": "test=nullwrite poweroff=acpi",
+        "smp": 2,
+        "debug_exit": False,
+        "expect_exit": 2,
+        "type": [r"^halted: press P", "p"],
+        "monitor": [{"when": r"^poweroff: ACPI S5", "delay": 3, "send": "info status", "expect": r"shutdown"}],
+        "require_order": [r"^halted: press P to power off, R to reboot$",
+                          r"^poweroff: ACPI S5 \(PM1a 0x604, PM1b 0x0, SLP_TYP 0/0\)$"],
+        "timeout": 90,
+    },
+    {
+        # A successful run powers off; poweroff=acpi skips ResetSystem, so
+        # QEMU's shutdown proves the S5 path (PM1a control, SLP_TYP from the
+        # DSDT's \_S5_).
+        "name": "onexit-poweroff-s5",
+        "cmdline": "test=boot onexit=poweroff poweroff=acpi",
+        "ktap": True,
+        "debug_exit": False,
+        "monitor": [{"when": r"^poweroff: ACPI S5", "delay": 3, "send": "info status", "expect": r"shutdown"}],
+        "require": [r"^poweroff: ACPI S5 \(PM1a 0x604, PM1b 0x0, SLP_TYP 0/0\)$"],
+        "timeout": 90,
+    },
+    {
+        # onexit=reboot after a failure: the machine starts again (reboot=none
+        # lets QEMU reset instead of ending), and the loader speaks twice
+        "name": "onexit-reboot",
+        "cmdline": "test=nullwrite onexit=reboot",
+        "smp": 2,
+        "debug_exit": False,
+        "expect_exit": 2,
+        "qemu_args": ["-action", "reboot=reset"],
+        # (the harness stops QEMU once the last step is sent: the delay covers
+        # the firmware's second start on a loaded machine)
+        "monitor": [{"when": r"^exit status 2$", "delay": 30, "send": "info status", "expect": r"running"}],
+        "require_order": [r"^exit status 2$", r"^loader: kernel "],
+        "forbid": [r"^halted:"],
+        "timeout": 90,
+    },
+    {
+        # a word that chooses what the machine does is refused, not guessed
+        "name": "onexit-bad",
+        "cmdline": "test=boot onexit=shutdown",
+        "smp": 1,
+        "expect_exit": 2,
+        "require_order": [r"^runtime: onexit=shutdown: want one of halt, poweroff, reboot$", r"^exit status 2$"],
+        "forbid": [r"^ok \d"],
+    },
+    {
+        # QEMU's `nmi` raises LINT1 on every CPU; the MADT says LINT1 is NMI.
+        # Every CPU's state and every goroutine are printed, twice, and the
+        # program goes on to its end; the lockup watchdog takes no offence.
+        "name": "nmi-report",
+        "cmdline": "test=nmiwait",
+        "smp": 4,
+        "monitor": [{"when": r"^nmiwait: running", "delay": 2, "send": "nmi", "expect": None},
+                    {"when": r"^NMI: end of report$", "delay": 2, "send": "nmi", "expect": None}],
+        "require_order": [r"^NMI: non-maskable interrupt on CPU \d at \d+ ms",
+                          r"^CPU 0: PC=0x[0-9a-f]+ m=\d+$", r"^CPU 1: PC=", r"^CPU 2: PC=", r"^CPU 3: PC=",
+                          r"^NMI: end of report$",
+                          r"^NMI: non-maskable interrupt", r"^NMI: end of report$",
+                          r"^nmiwait: done$", r"^exit status 0$"],
+        "require": [r"^goroutine 1 \[sleep\]:$", r"^nmiwait\+0x", r"^goroutine \d+ \[running\]:\nnmispin\+0x"],
+        "forbid": [r"did not answer", r"fatal error", r"stuck"],
+        "timeout": 90,
+    },
 ]

@@ -117,6 +117,15 @@ static const char *walk_run(const uint8_t *mem, uint64_t size, bool window, stru
 	/* the HPET's address and the PM timer port come from tables in memory */
 	if (out->hpet_addr && !walk_has(mem, size, "HPET", 44, out->hpet_addr, 8))
 		return "HPET address from nowhere";
+	if (out->nnmi < 0 || out->nnmi > ACPI_MAX_NMIS)
+		return "NMI entry count out of range";
+	for (int i = 0; i < out->nnmi; i++)
+		if (out->nmi[i].lint > 1)
+			return "NMI entry for a LINT pin past 1";
+	/* soft off only with a PM1 block to write and SLP_TYP values that fit */
+	if (out->s5 && ((!out->pm1a_cnt && !out->pm1b_cnt) || !out->dsdt_addr ||
+	                out->slp_typa > 7 || out->slp_typb > 7))
+		return "S5 without a PM1 block, a DSDT, or SLP_TYP in 0..7";
 	if (out->pm_timer_port && !walk_has(mem, size, "FACP", 76, out->pm_timer_port, 4) &&
 	    !walk_has(mem, size, "FACP", 212, out->pm_timer_port, 8))
 		return "PM timer port from nowhere";

@@ -204,6 +204,7 @@ static void madt_qemu_body(struct tb *t)
 #define O_FADT      0xa100u
 #define O_SSDT      0xa400u         /* a table nobody reads, with a bad checksum */
 #define O_SPARE     0xb000u
+#define O_DSDT      0xd000u         /* the FADT's DSDT: \_S5_ = Package(){5, 5, 0, 0} */
 #define MADT_CAP    (O_MADT2 - O_MADT)
 
 struct world {
@@ -270,6 +271,9 @@ static void fadt_write(struct world *w, uint32_t len, uint32_t pm_blk, uint8_t x
 	tb_start(&t, w->mem + O_FADT, 0x300, "FACP", len >= 244 ? 3 : 1);
 	memset(t.p + 36, 0, len - 36);
 	t.len = len;
+	put32(t.p + 40, (uint32_t)(MEM_BASE + O_DSDT));
+	put32(t.p + 64, 0x604);                 /* PM1a_CNT_BLK, as QEMU's q35 */
+	t.p[89] = 2;                            /* PM1_CNT_LEN */
 	put32(t.p + 76, pm_blk);
 	t.p[91] = 4;                            /* PM_TMR_LEN */
 	if (len >= 116)
@@ -282,6 +286,23 @@ static void fadt_write(struct world *w, uint32_t len, uint32_t pm_blk, uint8_t x
 	}
 	tb_end(&t);
 }
+
+/* a DSDT whose AML is a few unrelated bytes, then body, then more */
+static void dsdt_write(struct world *w, const uint8_t *body, uint32_t n)
+{
+	static const uint8_t before[] = { 0x10, 0x09, 0x5c, 0x00, 0x08, 'P', 'I', 'C', 'F', 0x00 };
+	static const uint8_t after[] = { 0x14, 0x08, '_', 'P', 'T', 'S', 0x01, 0x70, 0x68, 0x60 };
+	struct tb t;
+	tb_start(&t, w->mem + O_DSDT, 0x1000, "DSDT", 2);
+	tb_bytes(&t, before, sizeof before);
+	tb_bytes(&t, body, n);
+	tb_bytes(&t, after, sizeof after);
+	tb_end(&t);
+}
+
+/* Name(\_S5_, Package(4){5, 5, 0, 0}) with byte prefixes */
+static const uint8_t S5_QEMU[] = { 0x08, 0x5c, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+				   0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 };
 
 /* The whole QEMU-like set: RSDP (rev) -> XSDT [FADT, MADT, SSDT, HPET] and
    RSDT [FADT, MADT2, HPET]. */
@@ -310,6 +331,7 @@ static void world_std(struct world *w, uint8_t rev)
 	tb_end(&t);
 
 	fadt_write(w, 244, 0x608, 1, 0x608, 1u << 8);
+	dsdt_write(w, S5_QEMU, sizeof S5_QEMU);
 
 	tb_start(&t, w->mem + O_SSDT, 0x100, "SSDT", 1);
 	tb_u32(&t, 0xdeadbeef);
@@ -392,6 +414,10 @@ static void t_qemu(void)
 	CHECK(INFO.hpet_addr == 0xfed00000);
 	CHECK(INFO.pm_timer_port == 0x608);
 	CHECK(INFO.pm_timer_32bit);
+	CHECK(INFO.nnmi == 1 && INFO.nmi[0].uid == ACPI_UID_ALL && INFO.nmi[0].lint == 1 &&
+	      INFO.nmi[0].flags == 0);
+	CHECK(INFO.dsdt_addr == MEM_BASE + O_DSDT && INFO.pm1a_cnt == 0x604 && INFO.pm1b_cnt == 0);
+	CHECK(INFO.s5 && INFO.slp_typa == 5 && INFO.slp_typb == 5);
 }
 
 static void t_rsdt_only(void)
@@ -440,6 +466,148 @@ static void t_x2apic(void)
 	CHECK(INFO.cpu[3].apic_id == 300 && INFO.cpu[3].x2apic_entry && INFO.cpu[3].uid == 1001);
 	CHECK(INFO.cpu[4].apic_id == 0x12345 && INFO.cpu[4].uid == 0xfffffff0);
 	CHECK(INFO.nioapic == 0 && INFO.noverride == 0);
+	CHECK(INFO.nnmi == 2 && INFO.nmi[0].uid == ACPI_UID_ALL && INFO.nmi[1].uid == ACPI_UID_ALL);
+}
+
+/* NMI entries: one processor's, polarity and trigger flags, a LINT2, too many */
+static void t_nmi_entries(void)
+{
+	world_std(&W, 2);
+	struct tb t = madt_begin(&W, 0xfee00000, 0);
+	e_lapic(&t, 0, 0, 1);
+	e_lapic(&t, 1, 1, 1);
+	e_lapic_nmi(&t, 1, 0x000f, 0);
+	e_x2apic_nmi(&t, 0x0005, 7, 1);
+	e_lapic_nmi(&t, 0, 0, 2);
+	tb_end(&t);
+	int rc = run();
+	CHECK(rc == 0 && INFO.nnmi == 2);
+	CHECK(INFO.nmi[0].uid == 1 && INFO.nmi[0].flags == 0x000f && INFO.nmi[0].lint == 0);
+	CHECK(INFO.nmi[1].uid == 7 && INFO.nmi[1].flags == 0x0005 && INFO.nmi[1].lint == 1);
+	CHECK(warned(&INFO, "names LINT2; skipped"));
+
+	world_std(&W, 2);
+	t = madt_begin(&W, 0xfee00000, 0);
+	e_lapic(&t, 0, 0, 1);
+	for (int i = 0; i < ACPI_MAX_NMIS + 3; i++)
+		e_lapic_nmi(&t, (uint8_t)i, 0, 1);
+	tb_end(&t);
+	rc = run();
+	CHECK(rc == 0 && INFO.nnmi == ACPI_MAX_NMIS && warned(&INFO, "NMI entries; 3 ignored"));
+}
+
+/* Soft off: PM1 blocks from the FADT, SLP_TYP from the DSDT */
+static void t_s5_walk(void)
+{
+	/* the 64-bit X_DSDT wins over DSDT; X_PM1a_CNT_BLK in I/O space over PM1a_CNT_BLK */
+	world_std(&W, 2);
+	memcpy(W.mem + O_SPARE, W.mem + O_DSDT, 0x100);
+	W.mem[O_SPARE + 36 + 10 + 10] = 0x03;           /* SLP_TYPa 3 */
+	refix(&W, O_SPARE);
+	put64(W.mem + O_FADT + 140, MEM_BASE + O_SPARE);
+	W.mem[O_FADT + 172] = 1;
+	put64(W.mem + O_FADT + 176, 0xb004);
+	W.mem[O_FADT + 184] = 1;
+	put64(W.mem + O_FADT + 188, 0xb104);
+	refix(&W, O_FADT);
+	int rc = run();
+	CHECK(rc == 0 && INFO.nwarn == 0 && INFO.dsdt_addr == MEM_BASE + O_SPARE);
+	CHECK(INFO.pm1a_cnt == 0xb004 && INFO.pm1b_cnt == 0xb104);
+	CHECK(INFO.s5 && INFO.slp_typa == 3 && INFO.slp_typb == 5);
+
+	/* X_PM1a_CNT_BLK in memory space: PM1a_CNT_BLK, with a word */
+	world_std(&W, 2);
+	W.mem[O_FADT + 172] = 0;
+	put64(W.mem + O_FADT + 176, 0xfe000000);
+	refix(&W, O_FADT);
+	rc = run();
+	CHECK(rc == 0 && INFO.pm1a_cnt == 0x604 && INFO.s5);
+
+	/* a DSDT with a bad checksum: no soft off, a warning */
+	world_std(&W, 2);
+	W.mem[O_DSDT + 40] ^= 1;
+	rc = run();
+	CHECK(rc == 0 && !INFO.s5 && warned(&INFO, "DSDT at 0x7fe0d000: checksum mismatch"));
+
+	/* no \_S5_ in it */
+	world_std(&W, 2);
+	static const uint8_t none[] = { 0x08, '_', 'S', '4', '_', 0x12, 0x04, 0x02, 0x00, 0x00 };
+	dsdt_write(&W, none, sizeof none);
+	rc = run();
+	CHECK(rc == 0 && !INFO.s5 && warned(&INFO, "no \\_S5_ object"));
+
+	/* SLP_TYP 8 does not fit three bits */
+	world_std(&W, 2);
+	static const uint8_t big[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0a, 0x08, 0x00 };
+	dsdt_write(&W, big, sizeof big);
+	rc = run();
+	CHECK(rc == 0 && !INFO.s5 && warned(&INFO, "not a package of two small integers"));
+
+	/* no PM1 control block: the DSDT is not even read */
+	world_std(&W, 2);
+	put32(W.mem + O_FADT + 64, 0);
+	refix(&W, O_FADT);
+	W.mem[O_DSDT + 40] ^= 1;
+	rc = run();
+	CHECK(rc == 0 && !INFO.s5 && INFO.nwarn == 0);
+
+	/* hardware-reduced: no PM1 blocks */
+	world_std(&W, 2);
+	fadt_write(&W, 276, 0, 0, 0, 1u << 20);
+	rc = run();
+	CHECK(rc == 0 && !INFO.s5 && INFO.pm1a_cnt == 0 && INFO.nwarn == 0);
+
+	/* a DSDT address past the mapping */
+	world_std(&W, 2);
+	put32(W.mem + O_FADT + 40, 0x10000000);
+	refix(&W, O_FADT);
+	rc = run();
+	CHECK(rc == 0 && !INFO.s5 && warned(&INFO, "DSDT at 0x10000000: header cannot be mapped"));
+}
+
+/* acpi_aml_s5 on an exactly sized copy (ASan sees a read past it) */
+static int s5(const uint8_t *aml, size_t n, uint8_t *a, uint8_t *b)
+{
+	uint8_t *c = malloc(n ? n : 1);
+	memcpy(c, aml, n);
+	*a = *b = 0xee;
+	int r = acpi_aml_s5(c, n, a, b);
+	free(c);
+	return r;
+}
+
+static void t_aml_s5(void)
+{
+	uint8_t a, b;
+#define S5(...) ((const uint8_t[]){ __VA_ARGS__ }), sizeof((const uint8_t[]){ __VA_ARGS__ })
+	CHECK(s5(S5_QEMU, sizeof S5_QEMU, &a, &b) == 0 && a == 5 && b == 5);
+	/* no root prefix; ZeroOp and OneOp */
+	CHECK(s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x00, 0x01, 0x00, 0x00), &a, &b) == 0 && a == 0 && b == 1);
+	/* word and dword prefixes */
+	CHECK(s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x0a, 0x02, 0x0b, 0x07, 0x00, 0x0c, 0x06, 0, 0, 0), &a, &b) == 0 &&
+	      a == 7 && b == 6);
+	/* a two-byte PkgLength: 7, the lead byte's low nibble with the next byte above it */
+	CHECK(s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x47, 0x00, 0x02, 0x0a, 0x02, 0x0a, 0x03), &a, &b) == 0 && a == 2 && b == 3);
+	/* one element: b = a */
+	CHECK(s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x01, 0x0a, 0x04), &a, &b) == 0 && a == 4 && b == 4);
+	/* a reference, not a definition (Store(\_S5_, Local0)): not found */
+	CHECK(s5(S5(0x70, 0x5c, '_', 'S', '5', '_', 0x12, 0x60), &a, &b) == -1);
+	/* a method named _S5_: not a package */
+	CHECK(s5(S5(0x14, 0x06, '_', 'S', '5', '_', 0x00, 0xa4, 0x00), &a, &b) == -1);
+	/* zero elements, a string element, PkgLength past the end, 8 and Ones */
+	CHECK(s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x02, 0x00), &a, &b) == -2);
+	CHECK(s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x01, 0x0d, 'x', 0x00), &a, &b) == -2);
+	CHECK(s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x30, 0x02, 0x00, 0x00), &a, &b) == -2);
+	CHECK(s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x02, 0x0a, 0x08, 0x00), &a, &b) == -2);
+	CHECK(s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0xff, 0x00), &a, &b) == -2);
+	/* a bad definition, then a good one: the good one */
+	CHECK(s5(S5(0x08, '_', 'S', '5', '_', 0x12, 0x02, 0x00,
+		    0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x01, 0x00), &a, &b) == 0 && a == 1 && b == 0);
+	/* every prefix of a good one: never found past what it holds, never a read past it */
+	for (size_t n = 0; n < sizeof S5_QEMU; n++)
+		CHECK(s5(S5_QEMU, n, &a, &b) != 0);
+	CHECK(acpi_aml_s5(NULL, 0, &a, &b) == -1);
+#undef S5
 }
 
 static void t_disabled_and_online_capable(void)
@@ -1296,7 +1464,12 @@ static int write_walk_corpus(const char *dir)
 	world_std(&W, 2);
 	W.mem[O_RSDP + 20] = 200;               /* RSDP length implausible: the RSDT */
 	walk_seed(dir, "rsdp-bad-length");
-	printf("wrote 8 table sets to %s\n", dir);
+	world_std(&W, 2);
+	static const uint8_t two[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x4b, 0x00, 0x02, 0x0b, 0x02, 0x00,
+				       0x0c, 0x03, 0x00, 0x00, 0x00 };
+	dsdt_write(&W, two, sizeof two);
+	walk_seed(dir, "dsdt-s5-wide");
+	printf("wrote 9 table sets to %s\n", dir);
 	return 0;
 }
 
@@ -1356,6 +1529,9 @@ static const struct tcase cases[] = {
 	{ "lapic_override", t_lapic_override },
 	{ "fadt_hpet", t_fadt_hpet },
 	{ "second_madt", t_second_madt },
+	{ "nmi_entries", t_nmi_entries },
+	{ "s5_walk", t_s5_walk },
+	{ "aml_s5", t_aml_s5 },
 };
 
 int main(int argc, char **argv)

@@ -247,6 +247,34 @@ static void t_getint(void)
 	      "long value: %d warnings, %zu bytes", nwarn, wlen);
 }
 
+/* ---- a choice among words (onexit=, poweroff=) ---- */
+
+static void t_getchoice(void)
+{
+	static const char *const how[] = { "halt", "poweroff", "reboot" };
+	struct { const char *line; int want; const char *warning; } t[] = {
+		{ "", 7, "" },
+		{ "onexit=halt", 0, "" },
+		{ "onexit=poweroff", 1, "" },
+		{ "onexit=reboot", 2, "" },
+		{ "onexit=bogus onexit=reboot", 2, "" },
+		{ "onexit=reboot onexit=bogus", -1, "runtime: onexit=bogus: want one of halt, poweroff, reboot\n" },
+		{ "onexit=", -1, "runtime: onexit=: want one of halt, poweroff, reboot\n" },
+		{ "onexit=Halt", -1, "runtime: onexit=Halt: want one of halt, poweroff, reboot\n" },
+		{ "onexit=halt2", -1, "runtime: onexit=halt2: want one of halt, poweroff, reboot\n" },
+		{ "onexit=hal", -1, "runtime: onexit=hal: want one of halt, poweroff, reboot\n" },
+		{ "onexitx=reboot onexit", 7, "" },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		split(t[i].line);
+		clear_warnings();
+		int v = cmdline_getchoice(&C, "onexit", how, 3, 7, capture);
+		CHECK(v == t[i].want, "getchoice \"%s\": %d, want %d", t[i].line, v, t[i].want);
+		CHECK(strcmp(wbuf, t[i].warning) == 0, "getchoice \"%s\": warning \"%s\", want \"%s\"",
+		      t[i].line, wbuf, t[i].warning);
+	}
+}
+
 /* ---- GODEBUG ---- */
 
 static struct dbg { int32_t inittrace, schedtrace, scheddetail, asyncpreemptoff; } D;
@@ -346,6 +374,7 @@ int main(int argc, char **argv)
 	t_getenv();
 	t_atoi();
 	t_getint();
+	t_getchoice();
 	t_godebug();
 	t_corpus(argc > 1 ? argv[1] : "tests/host/corpus/fuzz_cmdline");
 	printf("cmdline_test: %d checks, %d failures\n", checks, failures);

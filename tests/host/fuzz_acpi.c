@@ -8,7 +8,8 @@
  * frees the last (so a pointer kept past the next map() is a
  * use-after-free). An answer that is not sane, a map() call with an empty
  * or wrapping range, or an HPET address or PM timer port found in no
- * table aborts.
+ * table aborts. The input is also read as AML for the \_S5_ reader
+ * (acpi_aml_s5), exactly sized: a value past 7 or a read past it aborts.
  *
  * Seeds: tests/host/corpus/fuzz_acpi (acpi_test --write-walk-corpus).
  *
@@ -19,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "acpi_invariants.h"
 
@@ -35,5 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	}
+	uint8_t *aml = malloc(size ? size : 1), a = 0xee, b = 0xee;
+	memcpy(aml, data, size);
+	int r = acpi_aml_s5(aml, size, &a, &b);
+	free(aml);
+	if (r != 0 && r != -1 && r != -2)
+		abort();
+	if (r == 0 && (a > 7 || b > 7))
+		abort();
 	return 0;
 }
