@@ -272,6 +272,9 @@ test-host: fuzz-corpus | deps
 	@echo "  HOSTCC  tests/host/cpuselect_test"
 	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/cpuselect_test tests/host/cpuselect_test.c
 	$(Q)$(BUILD)/host/cpuselect_test
+	@echo "  HOSTCC  tests/host/clockcheck_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/clockcheck_test tests/host/clockcheck_test.c
+	$(Q)$(BUILD)/host/clockcheck_test
 	@echo "  SH      tests/tools_test.sh"
 	$(Q)sh tests/tools_test.sh
 

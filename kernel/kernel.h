@@ -152,11 +152,16 @@ int watchdog_probe(bool intr_on);       /* an NMI came: the watchdog's probe? (t
 bool watchdog_nmi(void);                /* this CPU is being reported stuck (the runtime's NMI hook) */
 
 /* ---- TSC (tsc.c) ---- */
-uint64_t tsc_calibrate(const char *force);      /* Hz, 0 when no reference clock answered */
+uint64_t tsc_calibrate(const char *force);      /* Hz, never 0: a guess when no clock answered (tsc_report) */
 uint64_t tsc_calibrate_finish(void);            /* Hz, over a longer window (see tsc.c) */
-void tsc_skew_answer(void);             /* on a new CPU: answer the boot CPU's handshake */
-int64_t tsc_skew_measure(uint64_t *err);/* on the boot CPU: the new CPU's TSC minus ours */
+bool tsc_skew_answer(void);             /* on a new CPU: answer the boot CPU's handshake; false: leave */
+int64_t tsc_skew_measure(uint64_t *err, bool *ok);      /* on the boot CPU: the new CPU's TSC minus ours */
+int64_t tsc_skew_probe(uint64_t *err);  /* the same, later, with a CPU sent to tsc_skew_answer */
 const char *tsc_source(void);
+void tsc_report(void);                  /* "2995.1 MHz from HPET (PIT: no ticks)", no newline */
+bool tsc_report_notable(void);          /* it says more than the usual */
+const char *tsc_refclock_name(int i);   /* 0 HPET, 1 ACPI PM timer, 2 PIT; NULL past them */
+uint64_t tsc_refclock_rate(int i, uint64_t ms, uint64_t *err_ppm, const char **fail);
 void tsc_delay_us(uint64_t us);
 
 /* ---- cpu (power.c) ---- */
