@@ -88,11 +88,13 @@ uint64_t vm_pagetable_pages(void);
 
 /* ---- interrupts (trap.c, lapic.c) ---- */
 #define CONSOLE_VECTOR  0xe0            /* COM1 receive (ISA IRQ 4 through the I/O APIC) */
+#define TIMERTEST_VECTOR 0xee           /* the timer's self-test (lapic_timer_probe); only acknowledged */
 #define TIMER_VECTOR    0xef            /* this CPU's local APIC timer */
 #define WAKE_VECTOR     0xf0            /* IPI: leave hlt (the handler only acknowledges) */
 #define TLB_VECTOR      0xf1            /* IPI: flush this CPU's TLB (tlb_shootdown) */
 #define STOP_VECTOR     0xf2            /* IPI: the machine is stopping; halt */
 #define PREEMPT_VECTOR  0xf3            /* IPI: the runtime wants the running goroutine back */
+#define HWTEST_VECTOR   0xf4            /* IPI: test=hw's questions to each CPU */
 #define ERROR_VECTOR    0xfe            /* local APIC error */
 #define SPURIOUS_VECTOR 0xff
 typedef void (*intr_handler_fn)(struct trapframe *tf);
@@ -112,6 +114,8 @@ void lapic_timer_calib_start(void);
 void lapic_timer_init(uint64_t tsc_hz);
 void lapic_timer_arm(uint64_t deadline_tsc);    /* 0: disarm */
 const char *lapic_timer_mode(void);
+bool lapic_timer_deadline_mode(void);
+uint64_t lapic_timer_probe(bool deadline_mode, uint64_t ahead, uint64_t wait, uint64_t *deadline);
 
 bool ioapic_route_isa(uint8_t irq, uint8_t vector, uint32_t dest_apicid);
 
