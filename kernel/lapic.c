@@ -160,8 +160,8 @@ void lapic_ipi_startup(uint32_t apicid, uint8_t page)
 	icr(apicid, 0x4600 | page);                     /* STARTUP at page << 12 */
 }
 
-/* A count read bracketed by TSC reads, retried while the bracket is wide
- * (a descheduled virtual CPU, an SMI): the count goes with the bracket's
+/* A count read bracketed by TSC reads, the narrowest bracket of four (a
+ * descheduled virtual CPU, an SMI): the count goes with the bracket's
  * middle. */
 struct timer_sample {
 	uint64_t tsc;
@@ -170,13 +170,18 @@ struct timer_sample {
 
 static struct timer_sample timer_sample(void)
 {
-	for (int tries = 0;; tries++) {
+	struct timer_sample best = { 0, 0 };
+	uint64_t width = ~0ull;
+	for (int tries = 0; tries < 24 && (tries < 4 || width > 20000); tries++) {
 		uint64_t a = rdtsc();
 		uint32_t c = rd(LAPIC_TIMER_CUR);
 		uint64_t b = rdtsc();
-		if (b - a < 200000 || tries > 20)       /* ~50-100 us at 2-4 GHz */
-			return (struct timer_sample){ a + (b - a) / 2, c };
+		if (b - a < width) {
+			width = b - a;
+			best = (struct timer_sample){ a + (b - a) / 2, c };
+		}
 	}
+	return best;
 }
 
 static struct timer_sample calib_start;

@@ -57,15 +57,18 @@ struct refclock {
 	uint64_t (*read)(void); /* counts up */
 };
 
-/* take: a count bracketed by TSC reads, retried while the bracket is wide
- * (an SMI, or the host descheduling this virtual CPU). */
+/* take: a count bracketed by TSC reads, the narrowest bracket of four (a
+ * read that waits for a lock or a bus, an SMI, the host descheduling this
+ * virtual CPU: the count may come from anywhere in its bracket). */
 static struct sample take(const struct refclock *c)
 {
-	for (int tries = 0;; tries++) {
+	struct sample best = { 0, ~0ull, 0 };
+	for (int tries = 0; tries < 24 && (tries < 4 || best.width > clock_budget(fast_hz, 5)); tries++) {
 		uint64_t a = rdtsc(), v = c->read(), b = rdtsc();
-		if (b - a < clock_budget(fast_hz, 20) || tries > 20)
-			return (struct sample){ a + (b - a) / 2, b - a, v & c->mask };
+		if (b - a < best.width)
+			best = (struct sample){ a + (b - a) / 2, b - a, v & c->mask };
 	}
+	return best;
 }
 
 /*

@@ -928,4 +928,36 @@ CASES += [
             r"^init main_main @\d{1,3}\.\d{3} ms$",
         ],
     },
+    # test=hw: the report's lines, then its checks, on the machines of the
+    # matrix that differ in what it reports: one CPU and four, xAPIC on
+    # the i440FX chipset, and a q35 with neither HPET nor PIT.
+    *[
+        {
+            "name": name,
+            "cmdline": "test=hw",
+            "ktap": True,
+            "smp": smp,
+            "cpu": cpu,
+            "machine": machine,
+            "timeout": 120,
+            "require": [
+                r"^# cpu: \S+ family 0x[0-9a-f]+ model 0x[0-9a-f]+ stepping \d+ ",
+                r"^# microcode: ",
+                r"^# apic: %s, %d CPUs, APIC ids( \d+){%d}$" % (apic, smp, smp),
+                r"^# acpi: RSDP rev \d OEM .* with \d+ tables: FACP\(",
+                r"^# memory: \d+ entries \(0 dropped\), usable \d+ MiB",
+                r"^# tsc: \d+\.\d MHz from %s" % clock,
+                r"^# consoles: COM1 0x3f8, framebuffer \d+x\d+$",
+                r"^# secure boot: ",
+            ] + [r"^# timer: CPU %d on time" % i for i in range(smp)] + extra,
+        }
+        for name, smp, cpu, machine, apic, clock, extra in [
+            ("ktap-hw-smp1", 1, None, None, "x2APIC", "HPET", [r"^# clock: HPET: TSC "]),
+            ("ktap-hw-smp4", 4, None, None, "x2APIC", "HPET",
+             [r"^# tsc skew: CPU 3 ", r"^# clock: ACPI PM timer: TSC ", r"^# clock: PIT: TSC "]),
+            ("ktap-hw-qemu64-pc", 2, "qemu64", "pc", "xAPIC", "(ACPI PM timer|HPET)", [r"^# tsc skew: CPU 1 "]),
+            ("ktap-hw-nohpet-nopit", 2, "qemu64", "q35,hpet=off,pit=off", "xAPIC", "ACPI PM timer",
+             [r"^# clock: HPET: absent$", r"^# clock: PIT: no ticks$"]),
+        ]
+    ],
 ]
