@@ -229,6 +229,12 @@ uint64_t lapic_timer_probe(bool deadline_mode, uint64_t ahead, uint64_t wait, ui
 	uint64_t fl;
 	__asm__ volatile("pushfq; pop %0; cli" : "=r"(fl) : : "memory");
 	uint64_t seen = 0, d;
+	/* the runtime's timer stopped first: firing between the vector's
+	 * change and the arming, it would look like the test's, early */
+	wr(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
+	if (tscdeadline)
+		wrmsr(MSR_TSC_DEADLINE, 0);
+	wr(LAPIC_TIMER_INIT, 0);
 	if (deadline_mode) {
 		wr(LAPIC_LVT_TIMER, LVT_TSCDEADLINE | TIMERTEST_VECTOR);
 		__asm__ volatile("mfence" ::: "memory");        /* the mode first, then the MSR (Intel's advice) */
