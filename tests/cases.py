@@ -1004,4 +1004,17 @@ CASES += [
              [r"^# clock: HPET: absent$", r"^# clock: PIT: no ticks$"]),
         ]
     ],
+    {
+        # a CPU with APIC ID 256, as on a big server: x2APIC IDs past 255
+        # are asked, timed and compared like any other
+        "name": "ktap-hw-x2apic-256",
+        "cmdline": "test=hw",
+        "ktap": True,
+        "smp": 1,
+        "qemu_args": ["-smp", "1,sockets=2,cores=256,threads=1,maxcpus=512",
+                      "-device", "max-x86_64-cpu,socket-id=1,core-id=0,thread-id=0"],
+        "timeout": 120,
+        "require": [r"^# apic: x2APIC, 2 CPUs, APIC ids 0 256$", r"^# timer: CPU 1 on time",
+                    r"^# tsc skew: CPU \d -?\d+ ns"],
+    },
 ]
