@@ -51,6 +51,8 @@ struct sample {
 	uint64_t count;
 };
 
+static const char NO_TICKS[] = "no ticks";     /* measure's word for a dead counter */
+
 struct refclock {
 	uint64_t freq;          /* counts per second */
 	uint64_t mask;          /* the counter wraps at mask + 1 */
@@ -75,14 +77,16 @@ static struct sample take(const struct refclock *c)
  * measure: the TSC's rate against c over `counts` of its counts, summed
  * read by read (so the counter may wrap), from one bracketed sample to
  * another. 0 with *fail set when the counter does not move (dead) or the
- * window is not over within twice its length plus a millisecond at the
- * fastest TSC (a counter that runs slow or stalls). *err_ppm: the
- * uncertainty of the two samples and of one count.
+ * window is not over within four times its length plus 10 ms at the
+ * fastest TSC (a counter that runs slow or stalls; a loaded host that
+ * deschedules this virtual CPU for longer than the PIT takes to wrap
+ * comes close). *err_ppm: the uncertainty of the two samples and of one
+ * count.
  */
 static uint64_t measure(const struct refclock *c, uint64_t counts, uint64_t *err_ppm, const char **fail)
 {
 	uint64_t window_us = counts * 1000000 / c->freq;
-	uint64_t budget = clock_budget(fast_hz, 2 * window_us + 1000);
+	uint64_t budget = clock_budget(fast_hz, 4 * window_us + 10000);
 	struct sample s0 = take(c), s = s0;
 	uint64_t prev = s0.count, elapsed = 0, reads = 0;
 	while (elapsed < counts) {
@@ -92,7 +96,7 @@ static uint64_t measure(const struct refclock *c, uint64_t counts, uint64_t *err
 		prev = s.count;
 		uint64_t ticks = s.tsc - s0.tsc;
 		if (elapsed == 0 && clock_dead(reads, ticks, fast_hz)) {
-			*fail = "no ticks";
+			*fail = NO_TICKS;
 			return 0;
 		}
 		if (ticks > budget) {
@@ -152,9 +156,13 @@ static uint64_t from_pit(const char **fail)
 	outb(0x42, 0);                          /* 0: 65536, so it wraps as 16 bits do */
 	outb(0x42, 0);
 	uint64_t f[3];
-	for (int run = 0; run < 3; run++)
-		if ((f[run] = measure(&pit, 11932, NULL, fail)) == 0)    /* 10 ms */
-			return 0;
+	for (int run = 0; run < 3; run++) {
+		f[run] = measure(&pit, 11932, NULL, fail);               /* 10 ms */
+		if (f[run] == 0 && *fail == NO_TICKS)
+			return 0;                               /* no ticks: dead */
+		if (f[run] == 0 && (f[run] = measure(&pit, 11932, NULL, fail)) == 0)
+			return 0;                               /* too slow twice */
+	}
 	uint64_t lo = f[0] < f[1] ? f[0] : f[1], hi = f[0] ^ f[1] ^ lo;
 	return f[2] < lo ? lo : f[2] > hi ? hi : f[2];
 }
