@@ -346,6 +346,9 @@ test-host: fuzz-corpus | deps
 	$(Q)sha256sum $(BUILD)/host/sha256/len-* boot/sha256.c $(OVMF_CODE) > $(BUILD)/host/sha256/sha256sum.txt
 	$(Q)cmp -s $(BUILD)/host/sha256/ours.txt $(BUILD)/host/sha256/sha256sum.txt || \
 		{ diff $(BUILD)/host/sha256/ours.txt $(BUILD)/host/sha256/sha256sum.txt; echo "sha256_test: digests differ from sha256sum's" >&2; exit 1; }
+	@echo "  HOSTCC  tests/host/clockcheck_test"
+	$(Q)$(CC) $(HOST_CFLAGS) -Ikernel -o $(BUILD)/host/clockcheck_test tests/host/clockcheck_test.c
+	$(Q)$(BUILD)/host/clockcheck_test
 	@echo "  SH      tests/tools_test.sh"
 	$(Q)sh tests/tools_test.sh
 

@@ -88,11 +88,13 @@ uint64_t vm_pagetable_pages(void);
 
 /* ---- interrupts (trap.c, lapic.c) ---- */
 #define CONSOLE_VECTOR  0xe0            /* COM1 receive (ISA IRQ 4 through the I/O APIC) */
+#define TIMERTEST_VECTOR 0xee           /* the timer's self-test (lapic_timer_probe); only acknowledged */
 #define TIMER_VECTOR    0xef            /* this CPU's local APIC timer */
 #define WAKE_VECTOR     0xf0            /* IPI: leave hlt (the handler only acknowledges) */
 #define TLB_VECTOR      0xf1            /* IPI: flush this CPU's TLB (tlb_shootdown) */
 #define STOP_VECTOR     0xf2            /* IPI: the machine is stopping; halt */
 #define PREEMPT_VECTOR  0xf3            /* IPI: the runtime wants the running goroutine back */
+#define HWTEST_VECTOR   0xf4            /* IPI: test=hw's questions to each CPU */
 #define ERROR_VECTOR    0xfe            /* local APIC error */
 #define SPURIOUS_VECTOR 0xff
 typedef void (*intr_handler_fn)(struct trapframe *tf);
@@ -112,6 +114,8 @@ void lapic_timer_calib_start(void);
 void lapic_timer_init(uint64_t tsc_hz);
 void lapic_timer_arm(uint64_t deadline_tsc);    /* 0: disarm */
 const char *lapic_timer_mode(void);
+bool lapic_timer_deadline_mode(void);
+uint64_t lapic_timer_probe(bool deadline_mode, uint64_t ahead, uint64_t wait, uint64_t *deadline);
 
 bool ioapic_route_isa(uint8_t irq, uint8_t vector, uint32_t dest_apicid);
 
@@ -153,11 +157,16 @@ bool watchdog_nmi(void);                /* this CPU is being reported stuck (the
 void watchdog_resync(void);             /* every CPU was held on purpose (the NMI report): start afresh */
 
 /* ---- TSC (tsc.c) ---- */
-uint64_t tsc_calibrate(const char *force);      /* Hz, 0 when no reference clock answered */
+uint64_t tsc_calibrate(const char *force);      /* Hz, never 0: a guess when no clock answered (tsc_report) */
 uint64_t tsc_calibrate_finish(void);            /* Hz, over a longer window (see tsc.c) */
-void tsc_skew_answer(void);             /* on a new CPU: answer the boot CPU's handshake */
-int64_t tsc_skew_measure(uint64_t *err);/* on the boot CPU: the new CPU's TSC minus ours */
+bool tsc_skew_answer(void);             /* on a new CPU: answer the boot CPU's handshake; false: leave */
+int64_t tsc_skew_measure(uint64_t *err, bool *ok);      /* on the boot CPU: the new CPU's TSC minus ours */
+int64_t tsc_skew_probe(uint64_t *err);  /* the same, later, with a CPU sent to tsc_skew_answer */
 const char *tsc_source(void);
+void tsc_report(void);                  /* "2995.1 MHz from HPET (PIT: no ticks)", no newline */
+bool tsc_report_notable(void);          /* it says more than the usual */
+const char *tsc_refclock_name(int i);   /* 0 HPET, 1 ACPI PM timer, 2 PIT; NULL past them */
+uint64_t tsc_refclock_rate(int i, uint64_t ms, uint64_t *err_ppm, const char **fail);
 void tsc_delay_us(uint64_t us);
 
 /* ---- cpu (power.c) ---- */

@@ -15,6 +15,7 @@
 #include "acpi.h"
 
 extern struct acpi_info acpi;           /* smp.c: the MADT's NMI entries */
+#include "clockcheck.h"
 
 #define MSR_APIC_BASE   0x1b
 #define APIC_BASE_EN    (1ull << 11)
@@ -27,7 +28,7 @@ enum {
 	LAPIC_ID = 0x20, LAPIC_EOI = 0xb0, LAPIC_SVR = 0xf0, LAPIC_ESR = 0x280,
 	LAPIC_ICR_LO = 0x300, LAPIC_ICR_HI = 0x310, LAPIC_LVT_TIMER = 0x320,
 	LAPIC_LVT_LINT0 = 0x350, LAPIC_LVT_LINT1 = 0x360, LAPIC_LVT_ERROR = 0x370,
-	LAPIC_TPR = 0x80, LAPIC_PPR = 0xa0,
+	LAPIC_TPR = 0x80, LAPIC_PPR = 0xa0, LAPIC_IRR = 0x200,
 };
 #define LVT_MASKED (1u << 16)
 #define LVT_NMI        (4u << 8)        /* delivery mode NMI */
@@ -129,8 +130,11 @@ static void lapic_enable(void)
 	lapic_eoi();
 }
 
+static void timertest_ack(struct trapframe *tf) { (void)tf; }
+
 void lapic_init(uint64_t mmio_phys)
 {
+	set_intr_handler(TIMERTEST_VECTOR, timertest_ack);
 	uint32_t r[4];
 	x86_cpuid(1, 0, r);
 	x2apic = (r[2] >> 21) & 1;
@@ -188,8 +192,8 @@ void lapic_ipi_startup(uint32_t apicid, uint8_t page)
 	icr(apicid, 0x4600 | page);                     /* STARTUP at page << 12 */
 }
 
-/* A count read bracketed by TSC reads, retried while the bracket is wide
- * (a descheduled virtual CPU, an SMI): the count goes with the bracket's
+/* A count read bracketed by TSC reads, the narrowest bracket of four (a
+ * descheduled virtual CPU, an SMI): the count goes with the bracket's
  * middle. */
 struct timer_sample {
 	uint64_t tsc;
@@ -198,13 +202,18 @@ struct timer_sample {
 
 static struct timer_sample timer_sample(void)
 {
-	for (int tries = 0;; tries++) {
+	struct timer_sample best = { 0, 0 };
+	uint64_t width = ~0ull;
+	for (int tries = 0; tries < 24 && (tries < 4 || width > 20000); tries++) {
 		uint64_t a = rdtsc();
 		uint32_t c = rd(LAPIC_TIMER_CUR);
 		uint64_t b = rdtsc();
-		if (b - a < 200000 || tries > 20)       /* ~50-100 us at 2-4 GHz */
-			return (struct timer_sample){ a + (b - a) / 2, c };
+		if (b - a < width) {
+			width = b - a;
+			best = (struct timer_sample){ a + (b - a) / 2, c };
+		}
 	}
+	return best;
 }
 
 static struct timer_sample calib_start;
@@ -216,33 +225,119 @@ static bool calib_started;
  * calibration - instead of waiting for it. */
 void lapic_timer_calib_start(void)
 {
-	uint32_t r[4];
-	x86_cpuid(1, 0, r);
-	tscdeadline = (r[2] >> 24) & 1;
+	if (!calib_started) {
+		uint32_t r[4];
+		x86_cpuid(1, 0, r);
+		tscdeadline = (r[2] >> 24) & 1;
+	}
+	calib_started = true;
 	if (tscdeadline)
 		return;
 	wr(LAPIC_TIMER_DIV, 0x3);               /* divide by 16 */
 	wr(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
 	wr(LAPIC_TIMER_INIT, 0xffffffffu);
 	calib_start = timer_sample();
-	calib_started = true;
+}
+
+/* pending: whether vector v waits in this CPU's interrupt request register */
+static bool pending(uint8_t v)
+{
+	return (rd(LAPIC_IRR + (v / 32) * 0x10) >> (v % 32)) & 1;
+}
+
+static uint64_t armed[MAXCPU];          /* each CPU's last deadline (lapic_timer_arm), to restore */
+
+/*
+ * lapic_timer_probe arms this CPU's timer, in TSC-deadline mode or
+ * one-shot, `ahead` TSC ticks ahead on TIMERTEST_VECTOR, with interrupts
+ * off, and watches its request register for up to `wait` ticks past the
+ * deadline: the TSC when it was seen pending (0: never), the deadline in
+ * *deadline. The runtime's own deadline is armed again after; the test
+ * vector's interrupt, still pending, is taken and acknowledged once
+ * interrupts are on again (lapic_init's no-op handler).
+ */
+uint64_t lapic_timer_probe(bool deadline_mode, uint64_t ahead, uint64_t wait, uint64_t *deadline)
+{
+	uint64_t fl;
+	__asm__ volatile("pushfq; pop %0; cli" : "=r"(fl) : : "memory");
+	uint64_t seen = 0, d;
+	/* the runtime's timer stopped first: firing between the vector's
+	 * change and the arming, it would look like the test's, early */
+	wr(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
+	if (tscdeadline)
+		wrmsr(MSR_TSC_DEADLINE, 0);
+	wr(LAPIC_TIMER_INIT, 0);
+	if (deadline_mode) {
+		wr(LAPIC_LVT_TIMER, LVT_TSCDEADLINE | TIMERTEST_VECTOR);
+		__asm__ volatile("mfence" ::: "memory");        /* the mode first, then the MSR (Intel's advice) */
+		d = rdtsc() + ahead;
+		wrmsr(MSR_TSC_DEADLINE, d);
+	} else {
+		wr(LAPIC_TIMER_DIV, 0x3);
+		wr(LAPIC_LVT_TIMER, LVT_ONESHOT | TIMERTEST_VECTOR);
+		uint64_t now = rdtsc();
+		d = now + ahead;
+		wr(LAPIC_TIMER_INIT, oneshot_count(d, now, timer_per_tsc32));
+	}
+	while (rdtsc() < d + wait)
+		if (pending(TIMERTEST_VECTOR)) {
+			seen = rdtsc();
+			break;
+		}
+	if (deadline_mode)
+		wrmsr(MSR_TSC_DEADLINE, 0);
+	else
+		wr(LAPIC_TIMER_INIT, 0);
+	wr(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
+	*deadline = d;
+	uint64_t back = armed[cpu_index()];
+	if (back)
+		lapic_timer_arm(back);
+	if (fl & (1u << 9))
+		__asm__ volatile("sti" ::: "memory");
+	return seen;
+}
+
+/*
+ * deadline_selftest: CPUID's word that the TSC-deadline timer exists is
+ * not taken on trust (a hypervisor may offer the bit and deliver late, or
+ * not at all): armed 100 us ahead it must be seen pending, never early,
+ * within 1 ms, in one of three tries. Else one-shot mode, and a line says
+ * why.
+ */
+static bool deadline_selftest(uint64_t tsc_hz)
+{
+	int v = TIMER_SILENT;
+	for (int i = 0; i < 3 && v != TIMER_OK; i++) {
+		uint64_t d, seen = lapic_timer_probe(true, tsc_hz / 10000, tsc_hz / 1000, &d);
+		v = clock_timer_verdict(d, seen, 0, tsc_hz / 1000);
+	}
+	if (v != TIMER_OK)
+		kprintf("lapic: the TSC-deadline timer %s in its self-test (3 tries, 100 us ahead); using one-shot mode\n",
+		        clock_timer_word(v));
+	return v == TIMER_OK;
 }
 
 /*
  * lapic_timer_init chooses the timer's mode: TSC-deadline where CPUID
- * offers it (the deadline is a TSC value: no conversion, no drift), else
- * one-shot counting down at the bus clock divided by 16, measured against
- * the TSC from lapic_timer_calib_start to here (at least 1 ms: at 62.5
- * MHz, a count per 16 ns and a bracket of a microsecond or two at each
- * end, about 0.1 %). Called on the boot CPU; the APs share the
- * result (every CPU of a machine runs its APIC timer at the same rate).
+ * offers it and its self-test passes (the deadline is a TSC value: no
+ * conversion, no drift), else one-shot counting down at the bus clock
+ * divided by 16, measured against the TSC from lapic_timer_calib_start to
+ * here (at least 1 ms: at 62.5 MHz, a count per 16 ns and a bracket of a
+ * microsecond or two at each end, about 0.1 %). Called on the boot CPU;
+ * the APs share the result (every CPU of a machine runs its APIC timer at
+ * the same rate).
  */
 void lapic_timer_init(uint64_t tsc_hz)
 {
 	if (!calib_started)
 		lapic_timer_calib_start();
-	if (tscdeadline)
-		return;
+	if (tscdeadline) {
+		if (deadline_selftest(tsc_hz))
+			return;
+		tscdeadline = false;
+		lapic_timer_calib_start();      /* one-shot after all: measure it now */
+	}
 	while (rdtsc() - calib_start.tsc < tsc_hz / 1000)
 		cpu_relax();
 	struct timer_sample end = timer_sample();
@@ -253,6 +348,8 @@ void lapic_timer_init(uint64_t tsc_hz)
 	timer_per_tsc32 = rate32(counted, end.tsc - calib_start.tsc);
 }
 
+bool lapic_timer_deadline_mode(void) { return tscdeadline; }
+
 const char *lapic_timer_mode(void) { return tscdeadline ? "TSC-deadline" : "one-shot"; }
 
 /* lapic_timer_arm makes this CPU's timer interrupt at TSC value deadline
@@ -260,6 +357,7 @@ const char *lapic_timer_mode(void) { return tscdeadline ? "TSC-deadline" : "one-
  * bounds every deadline: each CPU must keep ticking. */
 void lapic_timer_arm(uint64_t deadline)
 {
+	armed[cpu_index()] = deadline;
 	deadline = watchdog_deadline(deadline);
 	if (tscdeadline) {
 		wr(LAPIC_LVT_TIMER, LVT_TSCDEADLINE | TIMER_VECTOR);

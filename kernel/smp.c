@@ -182,7 +182,8 @@ static void ap_main(void *unused)
 	void (*entry)(void *) = boot.entry;
 	void *arg = boot.arg;
 	__atomic_store_n(&cpus[idx].online, 1, __ATOMIC_RELEASE);
-	tsc_skew_answer();
+	if (!tsc_skew_answer())
+		machine_halt();                 /* its TSC cannot be brought in step: left out */
 	entry(arg);
 	kprintf("fatal error: CPU %d's entry returned\nexit status 2\n", idx);
 	machine_exit(2);
@@ -246,20 +247,25 @@ bool cpu_start(int idx, uint64_t stack_top, void (*entry)(void *), void *arg)
 	}
 	for (int ms = 0; ms < 1000 && !__atomic_load_n(&cpus[idx].online, __ATOMIC_ACQUIRE); ms++)
 		tsc_delay_us(1000);
-	bool ok = __atomic_load_n(&cpus[idx].online, __ATOMIC_ACQUIRE);
+	bool ok = __atomic_load_n(&cpus[idx].online, __ATOMIC_ACQUIRE), answered = ok;
 	if (ok) {
 		uint64_t err;
-		cpus[idx].tsc_skew = tsc_skew_measure(&err);
+		cpus[idx].tsc_skew = tsc_skew_measure(&err, &ok);
 		cpus[idx].tsc_skew_err = err;
-	} else {
+	}
+	if (!ok) {
 		/* Park it again in wait-for-SIPI before the next start: a CPU
 		 * that answered late would run the trampoline on the stack
 		 * the next CPU is given. */
 		lapic_ipi_init(id);
 		__atomic_store_n(&boot.idx, -1, __ATOMIC_RELEASE);
+		__atomic_store_n(&cpus[idx].online, 0, __ATOMIC_RELEASE);
 	}
 	spin_unlock_irqrestore(&startlock, fl);
-	if (!ok)
+	if (!ok && answered)
+		kprintf("smp: CPU %d (APIC id %u)'s TSC is %ld ticks off the boot CPU's and cannot be set in step; left out\n",
+		        idx, id, (long)cpus[idx].tsc_skew);
+	else if (!ok)
 		kprintf("smp: CPU %d (APIC id %u) did not answer; left out\n", idx, id);
 	return ok;
 }

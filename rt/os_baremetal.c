@@ -80,18 +80,8 @@ void osinit(void)
 	smp_init((int)getenv_int("maxcpus", 0, 0, MAXCPU));    /* ACPI MADT, this CPU's APIC */
 	ncpu = ncpus;                   /* newm may find some do not answer */
 	physPageSize = 4096;
-	const char *force = gogetenv("clocksource");
 	lapic_timer_calib_start();      /* measured from here to osclockfinish */
-	tsc_hz = tsc_calibrate(force);
-	if (!tsc_hz && force) {
-		printf("warning: clocksource=%s is not available here; using the default\n", force);
-		tsc_hz = tsc_calibrate(NULL);
-	}
-	if (tsc_hz == 0) {
-		printf("runtime: cannot calibrate the TSC; assuming 1 GHz\n");
-		tsc_hz = 1000000000;
-	}
-	setclockrate(tsc_hz);
+	setclockrate(tsc_calibrate(gogetenv("clocksource")));  /* never 0: a guess at worst */
 	set_intr_handler(TIMER_VECTOR, on_timer);
 	set_intr_handler(PREEMPT_VECTOR, on_preempt);
 }
@@ -106,9 +96,12 @@ void osinit(void)
  */
 void osclockfinish(void)
 {
-	uint64_t hz = tsc_calibrate_finish();
-	if (hz)
-		setclockrate(hz);
+	setclockrate(tsc_calibrate_finish());
+	if (tsc_report_notable()) {     /* a clock failed, CPUID's rate was off, a guess: say so */
+		printf("tsc: ");
+		tsc_report();
+		printf("\n");
+	}
 	lapic_timer_init(tsc_hz);
 }
 

@@ -1172,3 +1172,68 @@ CASES += [
         "timeout": 90,
     },
 ]
+
+# Clocks: every probe bounded in time, the choice said; and test=hw, the
+# report a user sends from a real machine (docs/real-hardware.md).
+CASES += [
+    {
+        # A reference clock that never ticks (q35 without its PIT), asked
+        # for first: declared dead within microseconds, the next one used
+        # and named. Both marks under 1 s from the first instruction put
+        # main_main within 1 s of osinit (it was 14-26 s under TCG).
+        "name": "clock-pit-off",
+        "machine": "q35,pit=off",
+        "cmdline": "clocksource=pit GODEBUG=inittrace=1",
+        "smp": 2,
+        "require": [
+            r"^tsc: \d+\.\d MHz from HPET \(PIT: no ticks\)$",
+            r"^init osinit @\d{1,3}\.\d{3} ms$",
+            r"^init main_main @\d{1,3}\.\d{3} ms$",
+        ],
+    },
+    # test=hw: the report's lines, then its checks, on the machines of the
+    # matrix that differ in what it reports: one CPU and four, xAPIC on
+    # the i440FX chipset, and a q35 with neither HPET nor PIT.
+    *[
+        {
+            "name": name,
+            "cmdline": "test=hw",
+            "ktap": True,
+            "smp": smp,
+            "cpu": cpu,
+            "machine": machine,
+            "timeout": 120,
+            "require": [
+                r"^# cpu: \S+ family 0x[0-9a-f]+ model 0x[0-9a-f]+ stepping \d+ ",
+                r"^# microcode: ",
+                r"^# apic: %s, %d CPUs, APIC ids( \d+){%d}$" % (apic, smp, smp),
+                r"^# acpi: RSDP rev \d OEM .* with \d+ tables: FACP\(",
+                r"^# memory: \d+ entries \(0 dropped\), usable \d+ MiB",
+                r"^# tsc: \d+\.\d MHz from %s" % clock,
+                r"^# consoles: COM1 0x3f8, framebuffer \d+x\d+$",
+                r"^# secure boot: ",
+            ] + [r"^# timer: CPU %d on time" % i for i in range(smp)] + extra,
+        }
+        for name, smp, cpu, machine, apic, clock, extra in [
+            ("ktap-hw-smp1", 1, None, None, "x2APIC", "HPET", [r"^# clock: HPET: TSC "]),
+            ("ktap-hw-smp4", 4, None, None, "x2APIC", "HPET",
+             [r"^# tsc skew: CPU \d -?\d+ ns \(\+-\d+ ns\) from CPU \d$", r"^# clock: ACPI PM timer: TSC ", r"^# clock: PIT: TSC "]),
+            ("ktap-hw-qemu64-pc", 2, "qemu64", "pc", "xAPIC", "(ACPI PM timer|HPET)", [r"^# tsc skew: CPU \d -?\d+ ns"]),
+            ("ktap-hw-nohpet-nopit", 2, "qemu64", "q35,hpet=off,pit=off", "xAPIC", "ACPI PM timer",
+             [r"^# clock: HPET: absent$", r"^# clock: PIT: no ticks$"]),
+        ]
+    ],
+    {
+        # a CPU with APIC ID 256, as on a big server: x2APIC IDs past 255
+        # are asked, timed and compared like any other
+        "name": "ktap-hw-x2apic-256",
+        "cmdline": "test=hw",
+        "ktap": True,
+        "smp": 1,
+        "qemu_args": ["-smp", "1,sockets=2,cores=256,threads=1,maxcpus=512",
+                      "-device", "max-x86_64-cpu,socket-id=1,core-id=0,thread-id=0"],
+        "timeout": 120,
+        "require": [r"^# apic: x2APIC, 2 CPUs, APIC ids 0 256$", r"^# timer: CPU 1 on time",
+                    r"^# tsc skew: CPU \d -?\d+ ns"],
+    },
+]

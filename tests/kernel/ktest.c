@@ -78,19 +78,25 @@ static int run_cases(const struct ktest_suite *s, const char *only)
 
 /* run_all: every suite (not the scenarios) in link order, one after the
  * other in one boot, for a real machine booted once from a stick
- * (tests/run --serial). Each prints its own KTAP document. */
+ * (tests/run --serial). Each prints its own KTAP document. The hardware
+ * report (suite hw) comes first: it is what a user sends, and a later
+ * suite that ends the machine must not take it along. */
 static int run_all(void)
 {
 	int worst = 0, nsuites = 0, nfailed = 0;
-	for (const struct ktest_suite *s = __ktest_start; s < __ktest_end; s++) {
-		if (s->scenario || strncmp(s->name, "planted_", 8) == 0)
-			continue;
-		int rc = run_cases(s, NULL);
-		nsuites++;
-		nfailed += rc != 0;
-		if (rc > worst)
-			worst = rc;
-	}
+	const struct ktest_suite *hw = find_suite("hw", 2);
+	for (int pass = 0; pass < 2; pass++)
+		for (const struct ktest_suite *s = __ktest_start; s < __ktest_end; s++) {
+			if ((s == hw) != (pass == 0))
+				continue;
+			if (s->scenario || strncmp(s->name, "planted_", 8) == 0)
+				continue;
+			int rc = run_cases(s, NULL);
+			nsuites++;
+			nfailed += rc != 0;
+			if (rc > worst)
+				worst = rc;
+		}
 	printf("# all: %d suites, %d failed\n", nsuites, nfailed);
 	return worst;
 }
