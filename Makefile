@@ -135,11 +135,12 @@ $(BUILD)/boot/%.o: boot/%.c | deps
 	$(Q)$(CC) $(EFI_CFLAGS) -c -o $@ $<
 
 # The loader's last words after a failed ExitBootServices draw with the
-# kernel's own framebuffer console.
+# kernel's own framebuffer console; a small text grid (the EFI file holds
+# its shadow: the loader has no zero-filled section).
 $(BUILD)/boot/fbcons.o: kernel/fbcons.c $(BUILD)/gen/font.h | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (EFI)"
-	$(Q)$(CC) $(EFI_CFLAGS) -I$(BUILD)/gen -c -o $@ $<
+	$(Q)$(CC) $(EFI_CFLAGS) -DFBCONS_MAX_COLS=160 -DFBCONS_MAX_ROWS=60 -I$(BUILD)/gen -c -o $@ $<
 
 $(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o $(BUILD)/boot/memmap.o $(BUILD)/boot/loadopts.o \
 		$(BUILD)/boot/stranded.o $(BUILD)/boot/fbcons.o
@@ -154,7 +155,13 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/boot/loader.so
 
 # ---- images ----
 
-image: $(BUILD)/usb.img $(BUILD)/rt.iso
+image: $(BUILD)/usb.img $(BUILD)/rt.iso $(BUILD)/acpi/spcr-com2.dat
+
+# An SPCR naming COM2, for the console cases (-acpitable)
+$(BUILD)/acpi/spcr-com2.dat: tools/mkspcr.py
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)$(PYTHON) tools/mkspcr.py --port 0x2f8 --irq 3 -o $@
 
 $(BUILD)/usb.img $(BUILD)/rt.iso &: $(BUILD)/BOOTX64.EFI $(BUILD)/kernel.elf $(BUILD)/app.stamp iso/mkimage.sh
 	$(Q)sh iso/mkimage.sh $(BUILD) '$(CMDLINE)'

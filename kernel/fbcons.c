@@ -20,8 +20,8 @@
  *
  * Not reentrant: the caller (console.c) serialises access. Linked into
  * the loader too (boot/stranded.c), so no allocation: the shadow is static,
- * sized for 3840x2160 with the 8x16 font; a larger screen uses its top
- * left part.
+ * sized for 3840x2160 with the 8x16 font (the loader's for less); a larger
+ * screen uses its top left part.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -30,8 +30,12 @@
 #include "font.h"
 
 #define TAB_WIDTH 8
-#define MAX_COLS  480
-#define MAX_ROWS  135
+#ifndef FBCONS_MAX_COLS
+#define FBCONS_MAX_COLS 480
+#define FBCONS_MAX_ROWS 135
+#endif
+#define MAX_COLS FBCONS_MAX_COLS
+#define MAX_ROWS FBCONS_MAX_ROWS
 
 /* VGA's "light grey" and black, as 8-bit R, G, B. */
 #define FG_R 0xaa
