@@ -142,8 +142,13 @@ $(BUILD)/boot/fbcons.o: kernel/fbcons.c $(BUILD)/gen/font.h | deps
 	@echo "  CC      $< (EFI)"
 	$(Q)$(CC) $(EFI_CFLAGS) -DFBCONS_MAX_COLS=160 -DFBCONS_MAX_ROWS=60 -I$(BUILD)/gen -c -o $@ $<
 
+$(BUILD)/boot/%.o: boot/%.S | deps
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (EFI)"
+	$(Q)$(CC) -c -o $@ $<
+
 $(BUILD)/boot/loader.so: $(BUILD)/boot/loader.o $(BUILD)/boot/elfcheck.o $(BUILD)/boot/memmap.o $(BUILD)/boot/loadopts.o \
-		$(BUILD)/boot/stranded.o $(BUILD)/boot/fbcons.o
+		$(BUILD)/boot/stranded.o $(BUILD)/boot/fbcons.o $(BUILD)/boot/paging.o
 	@echo "  LD      $@"
 	$(Q)$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds \
 		$(EFI_LIB)/crt0-efi-x86_64.o $^ -L$(EFI_LIB) -lgnuefi -lefi -o $@

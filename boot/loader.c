@@ -34,6 +34,13 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+static inline uint64_t read_cr4(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
 static inline void outb(uint16_t port, uint8_t v)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
@@ -63,6 +70,85 @@ static void *alloc_pages(UINTN pages)
 		return NULL;
 	SetMem((void *)a, pages * PAGE_SIZE, 0);
 	return (void *)a;
+}
+
+/* alloc_low_pages: pages below 4 GiB, which 32-bit code can reach (the
+ * paging switch below); NULL if the firmware has none left there. */
+static void *alloc_low_pages(UINTN pages)
+{
+	EFI_PHYSICAL_ADDRESS a = 0xffffffffull;
+	if (EFI_ERROR(BS->AllocatePages(AllocateMaxAddress, EfiLoaderData, pages, &a)))
+		return NULL;
+	SetMem((void *)a, pages * PAGE_SIZE, 0);
+	return (void *)a;
+}
+
+/*
+ * Paging mode. The kernel runs on 4-level tables; firmware that turned on
+ * 5-level paging (CR4.LA57) is left the way Linux's EFI stub leaves it:
+ * paging.S, copied below 4 GiB, drops to 4-level with our tables. The
+ * test hook loadertest=la57 first raises a 4-level machine to 5-level
+ * (with a PML5 whose first and last entries both hold our PML4, so the
+ * mapping is the same), to run that path under firmware that never uses
+ * LA57 itself.
+ */
+#define CR4_LA57 (1ull << 12)
+
+extern const unsigned char paging_switch_start[], paging_switch_end[];
+typedef void __attribute__((sysv_abi)) (*paging_switch_fn)(uint64_t base, uint64_t cr3, uint64_t la57);
+
+static struct {
+	paging_switch_fn fn;    /* the copy below 4 GiB; NULL: no switch needed */
+	uint64_t *pml5;         /* loadertest=la57 only */
+} paging;
+
+static int cpu_has_la57(void)
+{
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0));
+	if (a < 7)
+		return 0;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+	return (c >> 16) & 1;
+}
+
+/* plan_paging decides, before ExitBootServices, what the hand-over needs;
+ * NULL, or why it cannot be done. */
+static const char *plan_paging(void)
+{
+	int la57 = (read_cr4() & CR4_LA57) != 0;
+	int test = loadopts_has(bi->cmdline, "loadertest=la57");
+	bi->paging_levels = la57 ? 5 : 4;
+	if (!la57 && !test)
+		return NULL;
+	if (!la57 && !cpu_has_la57())
+		return "loadertest=la57: this CPU has no 5-level paging";
+	UINTN size = paging_switch_end - paging_switch_start;
+	void *page = alloc_low_pages(1);
+	if (!page || size > PAGE_SIZE)
+		return "no memory below 4 GiB for the switch to 4-level paging";
+	CopyMem(page, paging_switch_start, size);
+	paging.fn = (paging_switch_fn)page;
+	if (!la57) {
+		if (!(paging.pml5 = alloc_low_pages(1)))
+			return "no memory below 4 GiB for the switch to 4-level paging";
+	}
+	return NULL;
+}
+
+/* hand_over_paging runs after ExitBootServices: our tables, 4-level. */
+static void hand_over_paging(void)
+{
+	if (!paging.fn)
+		return;
+	if (paging.pml5) {
+		paging.pml5[0] = paging.pml5[511] = bi->pml4 | 3;
+		paging.fn((uint64_t)paging.fn, (uint64_t)paging.pml5, 1);
+		if (read_cr4() & CR4_LA57)
+			bi->paging_levels = 5;  /* the test's proof that the way up worked */
+	}
+	if (read_cr4() & CR4_LA57)
+		paging.fn((uint64_t)paging.fn, bi->pml4, 0);
 }
 
 static EFI_FILE_HANDLE open_root(EFI_HANDLE image)
@@ -238,7 +324,8 @@ static EFI_STATUS build_page_tables(const void *map, UINTN map_size, UINTN desc_
 	struct memmap_tables t;
 	if (memmap_tables_size(lim.limit, l->lo, l->hi, bi->kernel_phys, &t))
 		return EFI_INVALID_PARAMETER;
-	void *block = alloc_pages(t.pages);
+	/* below 4 GiB when the paging switch will load them from 32-bit code */
+	void *block = paging.fn ? alloc_low_pages(t.pages) : alloc_pages(t.pages);
 	if (!block)
 		return EFI_OUT_OF_RESOURCES;
 	bi->pml4 = memmap_build_tables(block, &t, lim.limit, l->lo, l->hi, bi->kernel_phys);
@@ -353,17 +440,23 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	map_size = cap;
 	if (EFI_ERROR(BS->GetMemoryMap(&map_size, map, &key, &desc_size, &ver)))
 		return refuse(L"memory map", "GetMemoryMap failed");
+	const char *no_paging = plan_paging();
+	if (no_paging)
+		return refuse(L"paging", no_paging);
 	EFI_STATUS st = build_page_tables(map, map_size, desc_size, &l);
 	if (EFI_ERROR(st))
 		return refuse(L"page tables", st == EFI_OUT_OF_RESOURCES ? "out of memory" : "the image cannot be mapped");
 
 	Print(L"loader: kernel %lx-%lx at phys %lx, entry %lx, cmdline \"%a\"\r\n",
 	      l.lo, l.hi, bi->kernel_phys, l.entry, bi->cmdline);
+	Print(L"loader: paging: %s\r\n", paging.fn ?
+	      L"the firmware's 5-level, handed over as 4-level" : L"4-level, as the firmware's");
 	fb_text_end();
 	if (EFI_ERROR(exit_boot_services(image, map, cap, &map_size, &desc_size)))
 		return refuse(L"memory map", "GetMemoryMap failed");
 
 	bi->mmap_count = memmap_copy(map, map_size, desc_size, bi->mmap, BOOTINFO_MMAP_MAX, &bi->mmap_dropped);
+	hand_over_paging();
 	bi->tsc_exit = rdtsc();
 	jump(l.entry, bi->pml4, bi);
 }

@@ -25,10 +25,23 @@ static void iowrite(volatile uint32_t *io, uint32_t reg, uint32_t v)
 	io[IOWIN] = v;
 }
 
+/*
+ * The destination is bits 56-63 of a redirection entry, 24-31 of its high
+ * word, in x2APIC mode as well: without interrupt remapping (an IOMMU we
+ * do not program) the I/O APIC still sends an 8-bit APIC ID, and an x2APIC
+ * CPU answers to it only while its ID is below 255 (0xff is broadcast).
+ */
+#define IOAPIC_DEST_MAX 254
+
 /* ioapic_route_isa sends ISA IRQ irq to vector on the CPU with APIC id
- * dest. Returns false when no I/O APIC serves it. */
+ * dest. Returns false when no I/O APIC serves it, or dest cannot be
+ * named without interrupt remapping. */
 bool ioapic_route_isa(uint8_t irq, uint8_t vector, uint32_t dest)
 {
+	if (dest > IOAPIC_DEST_MAX) {
+		kprintf("ioapic: IRQ %d: APIC ID %u needs interrupt remapping: not routed\n", irq, dest);
+		return false;
+	}
 	uint32_t gsi = irq;
 	bool active_low = false, level = false;
 	for (int i = 0; i < acpi.noverride; i++) {
@@ -49,7 +62,7 @@ bool ioapic_route_isa(uint8_t irq, uint8_t vector, uint32_t dest)
 			continue;
 		uint32_t pin = gsi - a->gsi_base;
 		uint32_t lo = vector | (active_low ? 1u << 13 : 0) | (level ? 1u << 15 : 0);
-		iowrite(io, IOREDTBL(pin) + 1, lapic_x2apic() ? dest : dest << 24);
+		iowrite(io, IOREDTBL(pin) + 1, dest << 24);
 		iowrite(io, IOREDTBL(pin), lo);         /* fixed, physical, unmasked */
 		return true;
 	}

@@ -24,6 +24,18 @@ static void check_bootinfo(const struct bootinfo *bi)
 	machine_exit(2);
 }
 
+/* The tables vm.c builds are 4-level: under CR4.LA57 they would be read
+ * as a PML5. The loader leaves 5-level mode; a loader that did not is
+ * refused here rather than faulting at the first CR3 load. */
+static void check_paging(void)
+{
+	if (!(read_cr4() & (1ull << 12)))
+		return;
+	kprintf("kernel: handed over with 5-level paging on (CR4.LA57); the kernel needs 4-level\n");
+	kprintf("exit status 2\n");
+	machine_exit(2);
+}
+
 /* cpu_setup sets the control bits every CPU runs with: SSE on (CR0.MP,
  * no EM, CR4.OSFXSR|OSXMMEXCPT; UEFI does this for the boot CPU, an AP
  * starts without), global pages, write protection for the kernel too, NX. */
@@ -61,6 +73,7 @@ void kinit(uint64_t bootinfo_phys)
 	struct bootinfo *bi = phys_to_virt(bootinfo_phys);
 	serial_init();                  /* first: everything after may need to speak */
 	check_bootinfo(bi);
+	check_paging();
 	bootinfo = bi;
 	kernel_phys_base = bi->kernel_phys - (bi->kernel_virt - KERNEL_BASE);
 	if (bi->fb.base)

@@ -27,6 +27,22 @@ optional and defaults as follows (tests/harness/case.py checks them):
   prog           None      "tests/progs/<name>": boot that test program's own
                            image, build/tests/progs/<name>/usb.img (make progs)
 
+  image          None      another disk image, a path inside the build directory
+  firmware       "default" OVMF build: "default", "secboot" (Secure Boot,
+                           Microsoft's keys), "snakeoil" (Secure Boot, Debian's
+                           test key): tools/qemu.py FIRMWARES
+  console        "com1"    where the console UART is: "com1", "com2" (no COM1),
+                           "pci" (a PCI UART, no COM ports)
+  debug_exit     True      False: no isa-debug-exit and -action shutdown=pause,
+                           as a real PC; the run ends 2 s after `exit status N`
+                           (or after the monitor steps)
+  monitor        []        steps {"when": regex, "send": "HMP command",
+                           "delay": s, "expect": regex}: sent in order, each
+                           once `when` has shown and `delay` has passed; the
+                           answer must match `expect`
+  no_boot        False     the firmware must refuse to start anything (Secure
+                           Boot): passes when OVMF finds nothing to boot
+
 Every case also fails on a hang, a reset or triple fault (QEMU ending without
 an `exit status N` line) and on an exit status other than expect_exit.
 Regexes are Python `re` patterns, searched line-wise (^ and $ match at line
@@ -907,5 +923,33 @@ CASES += [
         "prog": "tests/progs/realloczero",
         "smp": 1,
         "require_order": [r"^realloczero: ok$", r"^exit status 0$"],
+    },
+    # ---- real PCs: the firmware's hand-over ----
+    {
+        # Firmware with 5-level paging on: the loader drops to 4-level
+        # (paging.S). OVMF never turns LA57 on, so loadertest=la57 raises the
+        # machine to 5-level first; the boot suite's "paging" subtest checks
+        # that the way up happened (paging_levels 5) and the way down too
+        # (CR4.LA57 clear in the kernel).
+        "name": "loader-la57",
+        "cmdline": "test=boot loadertest=la57",
+        "cpu": "max,la57=on",
+        "ktap": True,
+        "require": [r"^loader: paging: the firmware's 5-level, handed over as 4-level$"],
+    },
+    {
+        # A CPU whose APIC ID is above 255 (socket 1 of 256-core sockets):
+        # OVMF then hands over in x2APIC mode, as big servers' firmware does;
+        # the second CPU must come up and run goroutines, and the serial
+        # console's interrupt must still reach CPU 0 through the I/O APIC.
+        "name": "x2apic-handover",
+        "cmdline": "test=echo GODEBUG=inittrace=1",
+        "smp": 1,
+        "qemu_args": ["-smp", "1,sockets=2,cores=256,threads=1,maxcpus=512",
+                      "-device", "max-x86_64-cpu,socket-id=1,core-id=0,thread-id=0"],
+        "type": [r"^echo: ready$", "typed on a big server\r"],
+        "require_order": [r"osinit: 2 CPUs,", r"^echo: ready$", r"^echo: typed on a big server$",
+                          r"^exit status 0$"],
+        "timeout": 90,
     },
 ]

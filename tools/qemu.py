@@ -21,7 +21,9 @@ Used two ways:
                             [--boot disk|usb|cdrom] [--cmdline "..."]
                             [--smp N] [--mem M] [--cpu C] [--machine M]
                             [--display none|gtk|sdl] [--gdb [PORT]] [--print-cmd]
-                            [-- extra qemu args]
+                            [--firmware default|secboot|snakeoil]
+                            [--console com1|com2|pci] [--no-debug-exit]
+                            [--monitor SOCKET] [-- extra qemu args]
 
   The guest's serial console is shown live on stdout (and takes keyboard
   input from stdin), and the command exits with the guest's exit status:
@@ -39,6 +41,7 @@ isa-debug-exit at 0xf4 are always on):
 """
 
 import argparse
+import dataclasses
 import os
 import re
 import shlex
@@ -52,6 +55,22 @@ from dataclasses import dataclass, field
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 OVMF_CODE = os.environ.get("OVMF_CODE", "/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = os.environ.get("OVMF_VARS", "/usr/share/OVMF/OVMF_VARS_4M.fd")
+
+# Firmware builds (Debian's ovmf package): name -> (code, variables, Secure
+# Boot). The Secure Boot builds need SMM, and their flash must be marked
+# secure, or OVMF refuses to start. "secboot" holds Microsoft's keys, as a
+# PC bought in a shop does; "snakeoil" Debian's test key
+# (/usr/share/ovmf/PkKek-1-snakeoil.key), to sign test images with.
+FIRMWARES = {
+    "default": (OVMF_CODE, OVMF_VARS, False),
+    "secboot": ("/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", True),
+    "snakeoil": ("/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd", "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd", True),
+}
+
+# Where the console UART is: COM1 (QEMU's default), COM2 with no COM1 (as
+# on servers whose COM1 is the BMC's), or only a PCI UART (no ISA ports at
+# all, as on most laptops and many new boards).
+CONSOLES = ("com1", "com2", "pci")
 
 # The EFI System Partition inside usb.img starts at LBA 2048.
 ESP_OFFSET = 2048 * 512
@@ -82,6 +101,11 @@ class Config:
     serial: str = "stdio"            # any -serial argument: stdio, file:P, pipe:P
     display: str = "none"            # none | gtk | sdl
     gdb: int = 0                     # gdb stub on this TCP port, start halted; 0: none
+    firmware: str = "default"        # FIRMWARES
+    console: str = "com1"            # CONSOLES: where `serial` is attached
+    debug_exit: bool = True          # isa-debug-exit at 0xf4; False: as a real PC,
+                                     # with -action shutdown=pause
+    monitor: str = None              # HMP monitor on this unix socket; None: none
     extra: list = field(default_factory=list)   # appended last, as given
 
 
@@ -213,11 +237,20 @@ def prepare_image(image, cmdline, dest):
     return dest
 
 
-def copy_vars(dest):
+def firmware_files(name):
+    """(code, variables, secure) of the firmware build `name`."""
+    if name not in FIRMWARES:
+        raise SetupError(f"unknown firmware {name!r} (one of {', '.join(FIRMWARES)})")
+    code, vars_, secure = FIRMWARES[name]
+    for f in (code, vars_):
+        if not os.path.isfile(f):
+            raise SetupError(f"{f}: missing (install the ovmf package)")
+    return code, vars_, secure
+
+
+def copy_vars(dest, firmware="default"):
     """A private, writable copy of the OVMF variable store. Returns dest."""
-    if not os.path.isfile(OVMF_VARS):
-        raise SetupError(f"{OVMF_VARS}: missing (install the ovmf package)")
-    shutil.copyfile(OVMF_VARS, dest)
+    shutil.copyfile(firmware_files(firmware)[1], dest)
     os.chmod(dest, 0o644)
     return dest
 
@@ -256,24 +289,59 @@ def _display_args(display):
     raise SetupError(f"unknown display {display!r} (one of {', '.join(DISPLAYS)})")
 
 
+def _chardev(serial):
+    """A -serial argument (stdio, file:P, pipe:P, null) as a -chardev, for
+    a UART that is a device rather than a COM port."""
+    if serial in ("stdio", "null"):
+        return f"{serial},id=console"
+    kind, _, path = serial.partition(":")
+    if kind in ("file", "pipe") and path:
+        return f"{kind},id=console,path={_path(path)}"
+    raise SetupError(f"serial {serial!r} cannot drive a PCI UART (stdio, null, file:P, pipe:P)")
+
+
+def _console_args(cfg):
+    if cfg.console == "com1":
+        return ["-serial", cfg.serial]
+    if cfg.console == "com2":
+        return ["-serial", "null", "-serial", cfg.serial]
+    if cfg.console == "pci":
+        return ["-serial", "none", "-chardev", _chardev(cfg.serial),
+                "-device", "pci-serial,chardev=console"]
+    raise SetupError(f"unknown console {cfg.console!r} (one of {', '.join(CONSOLES)})")
+
+
+def _firmware_args(cfg, vars_path):
+    code, _, secure = firmware_files(cfg.firmware)
+    machine = cfg.machine
+    if secure and "smm=" not in machine:
+        machine += ",smm=on"
+    argv = ["-machine", machine]
+    if secure:
+        argv += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
+    return argv + ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={_path(code)}",
+                   "-drive", f"if=pflash,format=raw,unit=1,file={_path(vars_path)}"]
+
+
 def build_argv(cfg, vars_path, disk=None):
     """The QEMU argv for `cfg`. `vars_path` is this instance's copy of the
     OVMF variables; `disk` the image to boot from for disk/usb (default: the
     configured image itself, attached with snapshot=on so that it is never
     written and several instances can share it)."""
-    argv = [QEMU,
-            "-machine", cfg.machine,
-            "-cpu", cfg.cpu,
-            "-smp", str(cfg.smp),
-            "-m", str(cfg.mem),
-            "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={_path(OVMF_CODE)}",
-            "-drive", f"if=pflash,format=raw,unit=1,file={_path(vars_path)}"]
+    argv = [QEMU] + _firmware_args(cfg, vars_path)
+    argv += ["-cpu", cfg.cpu,
+             "-smp", str(cfg.smp),
+             "-m", str(cfg.mem)]
     argv += _boot_args(cfg, disk or cfg.image, snapshot=disk is None)
-    argv += ["-serial", cfg.serial]
+    argv += _console_args(cfg)
     argv += _display_args(cfg.display)
-    argv += ["-no-reboot",
-             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-             "-nic", "none"]
+    argv += ["-no-reboot", "-nic", "none"]
+    if cfg.debug_exit:
+        argv += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    else:
+        argv += ["-action", "shutdown=pause"]
+    if cfg.monitor:
+        argv += ["-monitor", f"unix:{_path(cfg.monitor)},server=on,wait=off"]
     if cfg.gdb:
         argv += ["-gdb", f"tcp:127.0.0.1:{cfg.gdb}", "-S"]
     return argv + list(cfg.extra)
@@ -294,8 +362,10 @@ class Instance:
     read-only); a string gets a private image copy holding it. The ISO's
     command line is fixed, so cdrom refuses one."""
 
-    def __init__(self, cfg, cmdline=None, tmp_root=None, corrupt=None):
+    def __init__(self, cfg, cmdline=None, tmp_root=None, corrupt=None, monitor=False):
         self.cfg = cfg
+        self.monitor = monitor      # True: an HMP socket in the folder (self.monitor_path)
+        self.monitor_path = None
         self.cmdline = cmdline
         self.corrupt = corrupt
         self.tmp_root = tmp_root
@@ -316,9 +386,7 @@ class Instance:
         media = cfg.iso if cfg.boot == "cdrom" else cfg.image
         if not os.path.isfile(media):
             raise SetupError(f"{media}: no such file (run `make image`)")
-        if not os.path.isfile(OVMF_CODE):
-            raise SetupError(f"{OVMF_CODE}: missing (install the ovmf package)")
-        vars_path = copy_vars(os.path.join(self.dir, "OVMF_VARS.fd"))
+        vars_path = copy_vars(os.path.join(self.dir, "OVMF_VARS.fd"), cfg.firmware)
         disk = None
         if self.cmdline is not None or self.corrupt:
             if cfg.boot == "cdrom":
@@ -328,6 +396,9 @@ class Instance:
             disk = prepare_image(cfg.image, cmdline, os.path.join(self.dir, "disk.img"))
             if self.corrupt:
                 corrupt_kernel(disk, self.corrupt)
+        if self.monitor:
+            self.monitor_path = os.path.join(self.dir, "monitor.sock")
+            cfg = dataclasses.replace(cfg, monitor=self.monitor_path)
         self.argv = build_argv(cfg, vars_path, disk)
 
     def close(self):
@@ -449,6 +520,17 @@ def parse_args(argv):
                    help="graphical display (default %(default)s)")
     p.add_argument("--gdb", type=int, nargs="?", const=1234, default=0, metavar="PORT",
                    help="gdb stub on localhost:PORT (default 1234), CPU halted until gdb continues")
+    p.add_argument("--firmware", choices=sorted(FIRMWARES), default=d.firmware,
+                   help="OVMF build: default, secboot (Secure Boot, Microsoft's keys) or "
+                        "snakeoil (Secure Boot, Debian's test key) (default %(default)s)")
+    p.add_argument("--console", choices=CONSOLES, default=d.console,
+                   help="where the serial console is: com1, com2 (no COM1) or pci "
+                        "(a PCI UART, no COM ports) (default %(default)s)")
+    p.add_argument("--no-debug-exit", dest="debug_exit", action="store_false",
+                   help="no isa-debug-exit device, as on a real PC: the guest's end "
+                        "does not end QEMU (power-off pauses it; Ctrl-C to quit)")
+    p.add_argument("--monitor", metavar="SOCKET",
+                   help="QEMU's human monitor on this unix socket (socat - UNIX:SOCKET)")
     p.add_argument("--print-cmd", action="store_true",
                    help="print the QEMU command line to stderr before running it")
     args = p.parse_args(argv)
@@ -459,7 +541,8 @@ def parse_args(argv):
 def config_from_args(args):
     return Config(machine=args.machine, cpu=args.cpu, smp=args.smp, mem=args.mem,
                   boot=args.boot, image=args.image, iso=args.iso, serial="stdio",
-                  display=args.display, gdb=args.gdb,
+                  display=args.display, gdb=args.gdb, firmware=args.firmware,
+                  console=args.console, debug_exit=args.debug_exit, monitor=args.monitor,
                   extra=args.extra + env_extra_args())
 
 

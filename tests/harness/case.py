@@ -38,6 +38,12 @@ class Case:
     type: tuple = ()                # (regex, text): once regex shows, type text into the serial console
     app: str = None                 # "apps/<name>": boot that example's image (make examples)
     prog: str = None                # "tests/progs/<name>": boot that test program's image (make progs)
+    image: str = None               # another disk image, relative to the build directory
+    firmware: str = "default"       # tools/qemu.py FIRMWARES: default, secboot, snakeoil
+    console: str = "com1"           # tools/qemu.py CONSOLES: com1, com2, pci
+    debug_exit: bool = True         # False: no isa-debug-exit, as a real PC (see runner)
+    monitor: tuple = ()             # MonitorStep dicts: HMP commands sent during the run
+    no_boot: bool = False           # the firmware must find nothing it will start
 
     @classmethod
     def from_dict(cls, d):
@@ -55,6 +61,9 @@ class Case:
         for key in ("qemu_args", "require", "require_order", "forbid", "type"):
             if key in values:
                 values[key] = _string_tuple(name, key, values[key])
+        if "monitor" in values:
+            values["monitor"] = tuple(MonitorStep.from_dict(name, i, m)
+                                      for i, m in enumerate(values["monitor"]))
         case = cls(**values)
         case._validate()
         return case
@@ -80,6 +89,19 @@ class Case:
             raise ValueError(f"{where}: a case boots an app or a prog, not both")
         if self.prog is not None and self.boot == "cdrom":
             raise ValueError(f"{where}: a prog boots from its usb.img; boot must not be cdrom")
+        if self.image is not None and (not isinstance(self.image, str) or self.image.startswith("/")
+                                       or ".." in self.image.split("/")):
+            raise ValueError(f"{where}: image must be a path inside the build directory")
+        if self.image is not None and (self.app or self.prog or self.boot == "cdrom"):
+            raise ValueError(f"{where}: image names the disk to boot; no app, prog or cdrom with it")
+        if self.firmware not in qemu.FIRMWARES:
+            raise ValueError(f"{where}: firmware must be one of {', '.join(qemu.FIRMWARES)}")
+        if self.console not in qemu.CONSOLES:
+            raise ValueError(f"{where}: console must be one of {', '.join(qemu.CONSOLES)}")
+        if not isinstance(self.no_boot, bool) or (self.no_boot and self.ktap):
+            raise ValueError(f"{where}: no_boot must be True or False, and not with ktap")
+        if not isinstance(self.debug_exit, bool):
+            raise ValueError(f"{where}: debug_exit must be True or False")
         if self.corrupt_kernel is not None and self.corrupt_kernel not in qemu.CORRUPTIONS:
             raise ValueError(f"{where}: corrupt_kernel must be one of {', '.join(qemu.CORRUPTIONS)}")
         if not isinstance(self.expect_exit, int) or not 0 <= self.expect_exit <= 127:
@@ -96,16 +118,20 @@ class Case:
     def qemu_config(self, build_dir):
         """The tools/qemu.py Config that boots this case."""
         cfg = qemu.Config(boot=self.boot,
-                          image=self.image(build_dir),
+                          image=self.disk(build_dir),
                           iso=os.path.join(build_dir, "rt.iso"),
+                          firmware=self.firmware, console=self.console,
+                          debug_exit=self.debug_exit,
                           extra=list(self.qemu_args) + qemu.env_extra_args())
         for key in ("cpu", "machine", "smp", "mem"):
             if getattr(self, key) is not None:
                 setattr(cfg, key, getattr(self, key))
         return cfg
 
-    def image(self, build_dir):
+    def disk(self, build_dir):
         """The disk image this case boots (unless it boots the ISO)."""
+        if self.image is not None:
+            return os.path.join(build_dir, self.image)
         if self.app is not None:
             return os.path.join(build_dir, "apps", APP_RE.match(self.app).group(1), "usb.img")
         if self.prog is not None:
@@ -116,7 +142,7 @@ class Case:
         """A tools/qemu.py command line that boots this case by hand."""
         argv = ["python3", "tools/qemu.py", "--boot", self.boot]
         argv += ["--iso" if self.boot == "cdrom" else "--image",
-                 os.path.join(build_dir, "rt.iso") if self.boot == "cdrom" else self.image(build_dir)]
+                 os.path.join(build_dir, "rt.iso") if self.boot == "cdrom" else self.disk(build_dir)]
         if self.cmdline is not None:
             argv += ["--cmdline", self.cmdline]
         if self.corrupt_kernel:
@@ -124,6 +150,14 @@ class Case:
         for key in ("cpu", "machine", "smp", "mem"):
             if getattr(self, key) is not None:
                 argv += ["--" + key, str(getattr(self, key))]
+        if self.firmware != "default":
+            argv += ["--firmware", self.firmware]
+        if self.console != "com1":
+            argv += ["--console", self.console]
+        if not self.debug_exit:
+            argv += ["--no-debug-exit"]
+        if self.monitor:
+            argv += ["--monitor", "/tmp/rt-monitor.sock"]
         if self.qemu_args:
             argv += ["--"] + list(self.qemu_args)
         return shlex.join(argv)
@@ -140,6 +174,40 @@ class Case:
                 parts.append(f"{key}={getattr(self, key)}")
         cmd = "(image default)" if self.cmdline is None else repr(self.cmdline)
         return f"{self.name:<20} {' '.join(parts):<28} {cmd}"
+
+
+@dataclass(frozen=True)
+class MonitorStep:
+    """Send `send` to QEMU's human monitor once `when` has matched the
+    console and `delay` more seconds have passed; its reply must match
+    `expect` (None: anything). Steps run in the order given."""
+    when: str
+    send: str
+    delay: float = 0.0
+    expect: str = None
+
+    @classmethod
+    def from_dict(cls, name, i, d):
+        where = f"case {name}: monitor step {i + 1}"
+        if isinstance(d, cls):
+            return d
+        if not isinstance(d, dict) or not {"when", "send"} <= set(d) \
+                or set(d) - {"when", "send", "delay", "expect"}:
+            raise ValueError(f"{where}: a dict with when, send and optionally delay, expect")
+        step = cls(**d)
+        for key in ("when", "expect"):
+            pattern = getattr(step, key)
+            if pattern is None:
+                continue
+            try:
+                re.compile(pattern)
+            except (re.error, TypeError) as e:
+                raise ValueError(f"{where}: {key} regex {pattern!r}: {e}") from None
+        if not isinstance(step.send, str) or "\n" in step.send:
+            raise ValueError(f"{where}: send must be one HMP command line")
+        if not isinstance(step.delay, (int, float)) or step.delay < 0:
+            raise ValueError(f"{where}: delay must be seconds >= 0")
+        return step
 
 
 def _string_tuple(name, key, value):

@@ -31,6 +31,8 @@ class Outcome:
     stderr: str = ""            # QEMU's own messages
     duration: float = 0.0       # seconds from start to exit
     setup_error: str = None     # why QEMU could not be started
+    stopped: bool = False       # the harness stopped QEMU after `exit status N` (debug_exit False)
+    monitor: list = field(default_factory=list)    # [(MonitorStep, answer)] in the order sent
 
 
 @dataclass
@@ -54,6 +56,7 @@ def evaluate(case, outcome):
     reasons += _require_problems(case.require, text)
     reasons += _order_problems(case.require_order, text)
     reasons += _forbid_problems(case.forbid, text)
+    reasons += _monitor_problems(case.monitor, outcome.monitor)
     report = None
     if case.ktap:
         report = ktap_parser.parse(text)
@@ -80,10 +83,16 @@ def _status_problems(case, o):
     """How the run ended, against case.expect_exit."""
     if o.hung:
         return [f"hang (killed after {o.timeout:g} s)"]
+    if case.no_boot:
+        return [] if o.efi_shell else ["the firmware started something, but should have refused"]
     if o.efi_shell:
-        return ["no boot: OVMF started its EFI shell (no loader found, or it returned)"]
+        return ["no boot: OVMF found nothing it would start (no loader, it returned, "
+                "or Secure Boot refused it)"]
     printed = qemu.printed_exit_status(o.console)
-    kind, n = qemu.interpret_status(o.returncode, printed, o.console_bytes)
+    if o.stopped:
+        kind, n = "exit", printed       # nothing but the console tells a PC's end
+    else:
+        kind, n = qemu.interpret_status(o.returncode, printed, o.console_bytes)
     if kind == "reset":
         return ["crash (reset or triple fault)"]
     if kind == "qemu":
@@ -97,6 +106,19 @@ def _status_problems(case, o):
         problems.append(f"console says exit status {printed}, but the guest exited {n}")
     if n != case.expect_exit:
         problems.append(f"exit status {n}, expected {case.expect_exit}")
+    return problems
+
+
+def _monitor_problems(steps, sent):
+    """Each monitor step sent, and answered as expected."""
+    problems = []
+    for i, step in enumerate(steps):
+        if i >= len(sent):
+            problems.append(f"monitor `{step.send}` never sent: /{step.when}/ never showed")
+            continue
+        answer = sent[i][1]
+        if step.expect is not None and not _search(step.expect, answer):
+            problems.append(f"monitor `{step.send}` answered {answer!r}, not /{step.expect}/")
     return problems
 
 

@@ -89,7 +89,7 @@ def missing_inputs(cases, build_dir):
     """The image files the chosen cases need but that do not exist."""
     need = set()
     for c in cases:
-        need.add(os.path.join(build_dir, "rt.iso") if c.boot == "cdrom" else c.image(build_dir))
+        need.add(os.path.join(build_dir, "rt.iso") if c.boot == "cdrom" else c.disk(build_dir))
     return sorted(p for p in need if not os.path.isfile(p))
 
 

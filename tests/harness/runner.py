@@ -5,12 +5,20 @@ private temporary folder (next to its OVMF variables and image copy). While
 it runs, the file's tail is looked at a few times a second: if OVMF found
 nothing to boot and started its EFI shell, waiting for the timeout is
 pointless, so QEMU is killed at once. At the timeout QEMU is killed and the
-run marked hung. Runs may go on in several threads at once; kill_all()
+run marked hung.
+
+A case with debug_exit False boots a machine like a real PC: nothing ends
+QEMU when the guest ends, and a power-off only pauses it. Its run ends
+when the console has said `exit status N`, every monitor step whose
+trigger showed has been sent, and EXIT_GRACE seconds have passed: then the
+harness stops QEMU itself (outcome.stopped). Monitor steps talk to QEMU's
+human monitor on a unix socket in the instance's folder. Runs may go on in several threads at once; kill_all()
 stops every QEMU still running (on Ctrl-C).
 """
 
 import os
 import re
+import socket
 import subprocess
 import threading
 import time
@@ -21,8 +29,14 @@ from .check import Outcome
 
 DEFAULT_TIMEOUT = 60.0
 POLL_INTERVAL = 0.25
-# OVMF starts its shell when no boot option worked (no loader, or it returned).
-EFI_SHELL_RE = re.compile(r"UEFI Interactive Shell|^Shell> ", re.MULTILINE)
+EXIT_GRACE = 2.0            # seconds a run without isa-debug-exit goes on after `exit status N`
+MONITOR_TIMEOUT = 10.0      # seconds to wait for the monitor's answer
+MONITOR_PROMPT = b"(qemu) "
+EXIT_SEEN_RE = re.compile(r"^exit status \d+\s*$", re.MULTILINE)
+# OVMF starts its shell when no boot option worked (no loader, or it
+# returned); a Secure Boot build, whose shell is not signed, says so instead.
+EFI_SHELL_RE = re.compile(r"UEFI Interactive Shell|^Shell> |"
+                          r"BdsDxe: No bootable option or device was found", re.MULTILINE)
 
 
 class Runner:
@@ -66,13 +80,13 @@ class Runner:
             if self.smp_override is not None:
                 cfg.smp = self.smp_override
             cfg.extra = cfg.extra + self.extra_args
-            with qemu.Instance(cfg, case.cmdline,
-                               tmp_root=self.tmp_root, corrupt=case.corrupt_kernel) as inst:
-                return self._run_qemu(case.name, inst, timeout, case.type)
+            with qemu.Instance(cfg, case.cmdline, tmp_root=self.tmp_root,
+                               corrupt=case.corrupt_kernel, monitor=bool(case.monitor)) as inst:
+                return self._run_qemu(case.name, inst, timeout, case)
         except qemu.SetupError as e:
             return Outcome(setup_error=f"setup: {e}", timeout=timeout)
 
-    def _run_qemu(self, name, inst, timeout, typing=()):
+    def _run_qemu(self, name, inst, timeout, case):
         serial_path = os.path.join(inst.dir, "serial.out")
         stderr_path = os.path.join(inst.dir, "qemu.err")
         outcome = Outcome(timeout=timeout)
@@ -82,7 +96,8 @@ class Runner:
                 return Outcome(setup_error="interrupted", timeout=timeout)
             t0 = time.monotonic()
             try:
-                self._wait(proc, serial_path, t0 + timeout, outcome, typing)
+                watch = _Watch(case, inst.monitor_path, outcome)
+                self._wait(proc, serial_path, t0 + timeout, outcome, watch)
             finally:
                 outcome.duration = time.monotonic() - t0
                 with self._lock:
@@ -95,12 +110,13 @@ class Runner:
         outcome.console = qemu.clean_console(raw.decode("utf-8", "replace"))
         return outcome
 
-    def _wait(self, proc, serial_path, deadline, outcome, typing=()):
-        """Wait for QEMU to end; kill it at `deadline` (a hang) or as soon
-        as the EFI shell shows up (nothing booted). typing: (regex, text):
-        type text into the serial console once regex shows up."""
+    def _wait(self, proc, serial_path, deadline, outcome, watch):
+        """Wait for QEMU to end; kill it at `deadline` (a hang), as soon
+        as the EFI shell shows up (nothing booted), or when `watch` says a
+        run without isa-debug-exit is over. Meanwhile type into the serial
+        console and send monitor commands as the case asks."""
         tail = ""
-        pending = list(typing)
+        pending = list(watch.case.type)
         with open(serial_path, "rb") as serial:
             while True:
                 left = deadline - time.monotonic()
@@ -109,7 +125,9 @@ class Runner:
                     return
                 except subprocess.TimeoutExpired:
                     pass
-                tail = (tail + serial.read().decode("utf-8", "replace"))[-4096:]
+                chunk = serial.read().decode("utf-8", "replace")
+                tail = (tail + chunk)[-4096:]
+                watch.feed(chunk)
                 if pending and re.search(pending[0], qemu.clean_console(tail), re.M):
                     try:
                         proc.stdin.write(pending[1].encode())
@@ -117,7 +135,9 @@ class Runner:
                     except (OSError, AttributeError):
                         pass
                     pending = []
-                if EFI_SHELL_RE.search(qemu.clean_console(tail)):
+                if watch.step():
+                    outcome.stopped = True
+                elif EFI_SHELL_RE.search(qemu.clean_console(tail)):
                     outcome.efi_shell = True
                 elif left <= 0:
                     outcome.hung = True
@@ -139,3 +159,69 @@ class Runner:
                 raise qemu.SetupError(f"{argv[0]}: not installed") from None
             self._running[name] = (proc, time.monotonic())
         return proc
+
+
+class _Watch:
+    """The console as it comes, for the monitor steps and for the end of a
+    run without isa-debug-exit. step() is called every poll; it returns
+    True when the harness should stop QEMU."""
+
+    def __init__(self, case, monitor_path, outcome):
+        self.case = case
+        self.monitor_path = monitor_path
+        self.outcome = outcome
+        self.raw = ""
+        self.steps = list(case.monitor)
+        self.armed = None           # time the next step's trigger matched
+        self.exit_at = None         # time `exit status N` first showed
+
+    def feed(self, chunk):
+        if chunk and (self.steps or not self.case.debug_exit):
+            self.raw += chunk
+
+    def step(self):
+        now = time.monotonic()
+        text = qemu.clean_console(self.raw) if self.raw else ""
+        if self.steps:
+            if self.armed is None and re.search(self.steps[0].when, text, re.M):
+                self.armed = now
+            if self.armed is not None and now - self.armed >= self.steps[0].delay:
+                s = self.steps.pop(0)
+                self.outcome.monitor.append((s, monitor_command(self.monitor_path, s.send)))
+                self.armed = None
+        if self.case.debug_exit:
+            return False
+        if self.exit_at is None and EXIT_SEEN_RE.search(text):
+            self.exit_at = now
+        return (self.exit_at is not None and self.armed is None
+                and now - self.exit_at >= EXIT_GRACE)
+
+
+def monitor_command(path, command):
+    """Send one command to QEMU's human monitor at unix socket `path`;
+    its answer as text (echo and prompt removed), or an error string in
+    angle brackets."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(MONITOR_TIMEOUT)
+            sock.connect(path)
+            _read_to_prompt(sock)                   # the banner
+            sock.sendall(command.encode() + b"\n")
+            answer = _read_to_prompt(sock)
+    except OSError as e:
+        return f"<monitor: {e}>"
+    text = qemu.clean_console(answer.decode("utf-8", "replace"))
+    lines = text.split("\n")
+    if lines and lines[0].strip().endswith(command.strip()):
+        lines = lines[1:]                           # the monitor echoes what it was sent
+    return "\n".join(lines).replace("(qemu) ", "").strip()
+
+
+def _read_to_prompt(sock):
+    data = b""
+    while not data.endswith(MONITOR_PROMPT):
+        part = sock.recv(4096)
+        if not part:
+            break
+        data += part
+    return data

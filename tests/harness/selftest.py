@@ -5,6 +5,7 @@ Boots nothing: feeds made-up console output, with OVMF's ANSI noise and
 real runs use, and checks the QEMU command lines and option parsing.
 """
 
+import dataclasses
 import io
 import os
 import unittest
@@ -173,7 +174,7 @@ class Judge(unittest.TestCase):
                       self.judge(case, console("bye"), returncode=1).reason)
         self.assertEqual(self.judge(case, console("spin"), returncode=None, hung=True).reasons,
                          ["hang (killed after 60 s)"])
-        self.assertIn("no boot: OVMF started its EFI shell",
+        self.assertIn("no boot: OVMF found nothing it would start",
                       self.judge(case, console("Shell> "), returncode=None, efi_shell=True).reason)
         v = check.evaluate(case, check.Outcome(returncode=1, stderr="qemu: -bogus: invalid option\n"))
         self.assertEqual(v.reasons, ["QEMU failed (status 1): qemu: -bogus: invalid option"])
@@ -270,6 +271,67 @@ class CaseTable(unittest.TestCase):
         p = Case.from_dict({"name": "x", "prog": "tests/progs/initorder"})
         self.assertEqual(p.qemu_config("out").image, "out/tests/progs/initorder/usb.img")
         self.assertIn("prog=tests/progs/initorder", p.summary())
+
+
+class RealPcRuns(unittest.TestCase):
+    """Cases without isa-debug-exit, with monitor steps."""
+    STEP = {"when": "^exit status 2$", "delay": 20, "send": "info status", "expect": "running"}
+
+    def case(self, **kw):
+        return Case.from_dict(dict({"name": "x", "debug_exit": False, "expect_exit": 2,
+                                    "monitor": [self.STEP]}, **kw))
+
+    def test_stopped_run_judged_by_console(self):
+        from .case import MonitorStep
+        c = self.case()
+        step = c.monitor[0]
+        self.assertIsInstance(step, MonitorStep)
+        ok = check.evaluate(c, outcome(console("exit status 2"), returncode=None, stopped=True,
+                                       monitor=[(step, "VM status: running")]))
+        self.assertTrue(ok.passed, ok.reason)
+        paused = check.evaluate(c, outcome(console("exit status 2"), returncode=None, stopped=True,
+                                           monitor=[(step, "VM status: paused (shutdown)")]))
+        self.assertIn("monitor `info status` answered 'VM status: paused (shutdown)', not /running/",
+                      paused.reasons)
+        unsent = check.evaluate(c, outcome(console("exit status 2"), returncode=None, stopped=True))
+        self.assertIn("monitor `info status` never sent: /^exit status 2$/ never showed", unsent.reasons)
+        hung = check.evaluate(c, outcome(console("panic"), returncode=None, hung=True))
+        self.assertFalse(hung.passed)
+
+    def test_no_boot(self):
+        c = Case.from_dict({"name": "x", "no_boot": True, "firmware": "secboot",
+                            "require": ["Access Denied"]})
+        refused = console("BdsDxe: failed to load Boot0002: Access Denied",
+                          "BdsDxe: No bootable option or device was found.")
+        self.assertTrue(check.evaluate(c, outcome(refused, returncode=None, efi_shell=True)).passed)
+        self.assertFalse(check.evaluate(c, outcome(console("exit status 0"), returncode=1)).passed)
+        from .runner import EFI_SHELL_RE
+        self.assertTrue(EFI_SHELL_RE.search(qemu.clean_console(refused)))
+
+    def test_bad_steps(self):
+        for bad in ({"when": "x"}, {"when": "(", "send": "nmi"}, {"when": "x", "send": "a\nb"},
+                    {"when": "x", "send": "nmi", "delay": -1}, {"when": "x", "send": "nmi", "oops": 1}):
+            with self.assertRaises(ValueError):
+                self.case(monitor=[bad])
+        for bad in ({"firmware": "bios"}, {"console": "com3"}, {"image": "../x.img"},
+                    {"image": "a.img", "app": "apps/hello"}, {"debug_exit": "no"}):
+            with self.assertRaises(ValueError):
+                Case.from_dict(dict({"name": "x"}, **bad))
+
+    def test_argv(self):
+        c = self.case(firmware="snakeoil", console="pci", image="signed/usb.img")
+        cfg = c.qemu_config("out")
+        self.assertEqual(cfg.image, "out/signed/usb.img")
+        s = " ".join(qemu.build_argv(dataclasses.replace(cfg, monitor="/t/m.sock"), "/t/v"))
+        for want in ("-machine q35,smm=on", "driver=cfi.pflash01,property=secure,value=on",
+                     "OVMF_CODE_4M.snakeoil.fd", "-serial none -chardev stdio,id=console "
+                     "-device pci-serial,chardev=console", "-action shutdown=pause",
+                     "-monitor unix:/t/m.sock,server=on,wait=off"):
+            self.assertIn(want, s)
+        self.assertNotIn("isa-debug-exit", s)
+        com2 = " ".join(qemu.build_argv(qemu.Config(console="com2"), "/t/v"))
+        self.assertIn("-serial null -serial stdio", com2)
+        self.assertIn("--firmware snakeoil --console pci --no-debug-exit", c.repro_command("b"))
 
 
 class CommandLines(unittest.TestCase):

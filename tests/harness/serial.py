@@ -36,7 +36,9 @@ ALL_CMDLINE = "test=all"
 
 def suite_of(case):
     """The suite a case runs, if one boot of test=all can stand in for it."""
-    if not case.ktap or case.app is not None or case.prog is not None or case.corrupt_kernel or case.type:
+    if not case.ktap or case.app is not None or case.prog is not None or case.corrupt_kernel or case.type \
+            or case.image is not None or case.monitor or not case.debug_exit \
+            or case.firmware != "default" or case.console != "com1":
         return None
     m = SUITE_CMDLINE_RE.match(case.cmdline or "")
     return m.group(1) if m else None

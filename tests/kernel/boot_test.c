@@ -43,6 +43,21 @@ static void test_kernel_mapping(void)
 	KT_ASSERT((uint64_t)__text_start >= KERNEL_BASE);
 }
 
+/* the kernel runs 4-level tables whatever mode the firmware used; the
+ * loader says which it found (loadertest=la57 pretends 5-level) */
+static void test_paging(void)
+{
+	uint64_t cr4;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	KT_EXPECT_EQ(cr4 & (1ull << 12), 0);
+	KT_ASSERT(bootinfo->paging_levels == 4 || bootinfo->paging_levels == 5);
+	static const char word[] = "loadertest=la57";
+	int test = 0;
+	for (const char *c = bootinfo->cmdline; *c && !test; c++)
+		test = memcmp(c, word, sizeof word - 1) == 0;
+	KT_EXPECT_EQ(bootinfo->paging_levels, test ? 5u : 4u);
+}
+
 static void test_symbols(void)
 {
 	uintptr_t off = 99;
@@ -261,6 +276,7 @@ static const struct ktest_case boot_cases[] = {
 	{test_bootinfo, "bootinfo"},
 	{test_rsdp, "acpi_rsdp"},
 	{test_kernel_mapping, "kernel_mapping"},
+	{test_paging, "paging"},
 	{test_symbols, "symbols"},
 	{test_cmdline_split, "cmdline_split"},
 	{test_cmdline_atoi, "cmdline_atoi"},
