@@ -122,7 +122,8 @@ class Case:
                           iso=os.path.join(build_dir, "rt.iso"),
                           firmware=self.firmware, console=self.console,
                           debug_exit=self.debug_exit,
-                          extra=list(self.qemu_args) + qemu.env_extra_args())
+                          extra=[a.replace("{build}", build_dir) for a in self.qemu_args] +
+                          qemu.env_extra_args())
         for key in ("cpu", "machine", "smp", "mem"):
             if getattr(self, key) is not None:
                 setattr(cfg, key, getattr(self, key))
