@@ -991,3 +991,16 @@ CASES += [
                           r"^echo: ready$", r"^echo: hello over COM2$", r"^exit status 0$"],
     },
 ]
+
+# The framebuffer console's scroll rate at 1920x1080 (docs/performance.md):
+# a KTAP suite, so a regression that breaks scrolling fails here.
+CASES += [
+    {
+        "name": "fbcons-scroll-1080p",
+        "cmdline": "test=fbscroll",
+        "ktap": True,
+        "smp": 1,
+        "qemu_args": ["-vga", "none", "-device", "VGA,xres=1920,yres=1080,edid=on"],
+        "require": [r"^console: .*framebuffer 1920x1080$", r"^# fbscroll: 2000 lines in \d+ ms"],
+    },
+]
