@@ -992,8 +992,9 @@ CASES += [
     },
 ]
 
-# The framebuffer console's scroll rate at 1920x1080 (docs/performance.md):
-# a KTAP suite, so a regression that breaks scrolling fails here.
+# The framebuffer console (tests/kernel/fbcons_test.c): the firmware's lines
+# stay above ours until the screen is full (on a framebuffer in memory),
+# and the scroll rate at 1920x1080 (docs/performance.md).
 CASES += [
     {
         "name": "fbcons-scroll-1080p",
