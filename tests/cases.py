@@ -1005,3 +1005,14 @@ CASES += [
         "require": [r"^console: .*framebuffer 1920x1080$", r"^# fbscroll: 2000 lines in \d+ ms"],
     },
 ]
+CASES += [
+    {
+        # input from a PCI UART: its interrupt line as the firmware routed it
+        "name": "console-pci-echo",
+        "cmdline": "test=echo",
+        "console": "pci",
+        "smp": 2,
+        "type": [r"^echo: ready$", "hello over PCI\r"],
+        "require_order": [r"^echo: ready$", r"^echo: hello over PCI$", r"^exit status 0$"],
+    },
+]
