@@ -135,11 +135,12 @@ $(BUILD)/boot/%.o: boot/%.c | deps
 	$(Q)$(CC) $(EFI_CFLAGS) -c -o $@ $<
 
 # The loader's last words after a failed ExitBootServices draw with the
-# kernel's own framebuffer console.
+# kernel's own framebuffer console; a small text grid (the EFI file holds
+# its shadow: the loader has no zero-filled section).
 $(BUILD)/boot/fbcons.o: kernel/fbcons.c $(BUILD)/gen/font.h | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (EFI)"
-	$(Q)$(CC) $(EFI_CFLAGS) -I$(BUILD)/gen -c -o $@ $<
+	$(Q)$(CC) $(EFI_CFLAGS) -DFBCONS_MAX_COLS=160 -DFBCONS_MAX_ROWS=60 -I$(BUILD)/gen -c -o $@ $<
 
 $(BUILD)/boot/%.o: boot/%.S | deps
 	@mkdir -p $(dir $@)
@@ -160,7 +161,13 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/boot/loader.so
 
 # ---- images ----
 
-image: $(BUILD)/usb.img $(BUILD)/rt.iso
+image: $(BUILD)/usb.img $(BUILD)/rt.iso $(BUILD)/acpi/spcr-com2.dat
+
+# An SPCR naming COM2, for the console cases (-acpitable)
+$(BUILD)/acpi/spcr-com2.dat: tools/mkspcr.py
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)$(PYTHON) tools/mkspcr.py --port 0x2f8 --irq 3 -o $@
 
 # Secure Boot (docs/real-hardware.md): SIGN=KEY (a PEM private key) puts on
 # every image a copy of the loader holding its own KERNEL.ELF's SHA-256,

@@ -244,10 +244,15 @@ static void find_rsdp(void)
 	}
 }
 
+/* find_framebuffer takes the GOP that drives the console (on the console
+ * output handle: what the user is looking at), else the first one found. */
 static void find_framebuffer(void)
 {
-	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
-	if (EFI_ERROR(BS->LocateProtocol(&GraphicsOutputProtocol, NULL, (void **)&gop)) || !gop->Mode)
+	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
+	if (EFI_ERROR(BS->HandleProtocol(ST->ConsoleOutHandle, &GraphicsOutputProtocol, (void **)&gop)) ||
+	    !gop || !gop->Mode || !gop->Mode->FrameBufferBase)
+		gop = NULL;             /* none there, or a splitter's blt-only one */
+	if (!gop && (EFI_ERROR(BS->LocateProtocol(&GraphicsOutputProtocol, NULL, (void **)&gop)) || !gop->Mode))
 		return;
 	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *m = gop->Mode->Info;
 	if (m->PixelFormat != PixelRedGreenBlueReserved8BitPerColor &&
@@ -259,6 +264,25 @@ static void find_framebuffer(void)
 	bi->fb.height = m->VerticalResolution;
 	bi->fb.stride = m->PixelsPerScanLine;
 	bi->fb.format = m->PixelFormat == PixelBlueGreenRedReserved8BitPerColor ? 1 : 0;
+}
+
+/* fb_text_end tells the kernel's console how far down the screen the
+ * firmware's text (ours included) goes, so it can keep it: the console's
+ * cursor row in its text grid, which edk2 and most firmware draw with
+ * UEFI's 8x19 glyphs, centred. Called after the last Print. */
+static void fb_text_end(void)
+{
+	SIMPLE_TEXT_OUTPUT_INTERFACE *out = ST->ConOut;
+	UINTN cols, rows;
+	if (!bi->fb.base || !out || !out->Mode ||
+	    EFI_ERROR(out->QueryMode(out, (UINTN)out->Mode->Mode, &cols, &rows)) || !rows)
+		return;
+	uint32_t h = bi->fb.height, gh = h / (uint32_t)rows;
+	if (gh >= 19 && gh < 38)
+		gh = 19;                /* a text mode smaller than the screen, centred */
+	uint32_t used = (uint32_t)out->Mode->CursorRow + (out->Mode->CursorColumn > 0);
+	uint64_t end = (h - (uint32_t)rows * gh) / 2 + (uint64_t)used * gh;
+	bi->fb_text_end = end > h ? h : (uint32_t)end;
 }
 
 /* load_segments copies the checked segments into one contiguous block of
@@ -439,6 +463,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	      l.lo, l.hi, bi->kernel_phys, l.entry, bi->cmdline);
 	Print(L"loader: paging: %s\r\n", paging.fn ?
 	      L"the firmware's 5-level, handed over as 4-level" : L"4-level, as the firmware's");
+	fb_text_end();
 	if (EFI_ERROR(exit_boot_services(image, map, cap, &map_size, &desc_size)))
 		return refuse(L"memory map", "GetMemoryMap failed");
 

@@ -81,6 +81,7 @@ static void say(const char *s)
 			serial_put(*s);
 		fbcons_putc(*s);
 	}
+	fbcons_flush();
 }
 
 static void say_hex(uint64_t v)
@@ -103,7 +104,7 @@ void stranded(const struct bootinfo_fb *fb, const char *what, uint64_t status, i
 	__asm__ volatile("cli");
 	have_serial = serial_start();
 	if (fb->base && fb->size)
-		fbcons_init((volatile uint32_t *)fb->base, fb->width, fb->height, fb->stride, fb->format);
+		fbcons_init((volatile uint32_t *)fb->base, fb->width, fb->height, fb->stride, fb->format, 0);
 	say("\nloader: ");
 	say(what);
 	say(" failed (status ");

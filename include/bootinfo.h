@@ -97,7 +97,7 @@ struct bootinfo {
 	uint32_t paging_levels;         /* 4 or 5: the mode the firmware handed over in, kept */
 	uint32_t secure_boot;           /* BI_SB_*: the firmware's SecureBoot variable as read */
 	uint32_t kernel_checked;        /* 1: KERNEL.ELF matched the digest built into the loader */
-	uint32_t pad3;
+	uint32_t fb_text_end;           /* pixel rows at the top of fb the firmware's text fills; 0: unknown */
 };
 
 /* Secure Boot state as the loader read it (EFI variable SecureBoot, SetupMode) */

@@ -1,5 +1,6 @@
 /*
- * acpi.c - the ACPI table walk: RSDP -> XSDT (or RSDT) -> MADT, HPET, FADT.
+ * acpi.c - the ACPI table walk: RSDP -> XSDT (or RSDT) -> MADT, HPET, FADT,
+ * SPCR, MCFG.
  * Pure logic over memory the caller maps (see acpi.h): no hardware access,
  * no allocation, no printing of its own, no global state. Built into the
  * kernel, and on the host by tests/host/acpi_test.c and fuzz_madt.c.
@@ -28,6 +29,14 @@
  *   MADT NMI entries: type 4 (6 bytes): 2 uid u8, 3 flags u16, 5 LINT u8;
  *         type 0x0A (12 bytes): 2 flags u16, 4 uid u32, 8 LINT u8
  *   DSDT  header, then AML: Name(\_S5_, Package(){SLP_TYPa, SLP_TYPb, ...})
+ *   FADT  76 PM_TMR_BLK u32, 112 flags u32 (bit 8 TMR_VAL_EXT, bit 20
+ *         HW_REDUCED_ACPI), 208 X_PM_TMR_BLK GAS (208 space id, 212 address)
+ *   SPCR  36 interface type u8, 40 base address GAS (40 space id, 41 bit
+ *         width, 44 address u64), 52 interrupt type u8 (bit 0 8259, bit 1
+ *         I/O APIC), 53 IRQ u8, 54 GSI u32, 58 baud rate code u8; 80 bytes
+ *         at least; revision 4 adds 80 precise baud rate u32
+ *   MCFG  44.. 16-byte allocations: 0 base u64, 8 segment u16, 10 start
+ *         bus u8, 11 end bus u8
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -618,6 +627,125 @@ int acpi_aml_s5(const void *aml, size_t len, uint8_t *typa, uint8_t *typb)
 		r = -2;
 	}
 	return r;
+/* ---- SPCR and MCFG ---- */
+
+#define SPCR_MIN_LEN    80u
+#define MCFG_HDR_LEN    44u
+#define MCFG_ENTRY_LEN  16u
+
+const char *acpi_spcr_type_name(unsigned iface)
+{
+	switch (iface) {
+	case 0x00: return "16550";
+	case 0x01: return "16450";
+	case 0x02: return "MAX311xE SPI UART";
+	case 0x03: return "ARM PL011";
+	case 0x05: return "NVIDIA 16550";
+	case 0x0d: return "ARM SBSA 32-bit";
+	case 0x0e: return "ARM SBSA";
+	case 0x0f: return "ARM DCC";
+	case 0x10: return "BCM2835";
+	case 0x12: return "16550 (GAS)";
+	case 0x14: return "Intel LPSS";
+	default:   return NULL;
+	}
+}
+
+/* The SPCR's baud rate codes; 0 means "as the firmware left it". */
+static uint32_t spcr_baud(unsigned code)
+{
+	switch (code) {
+	case 3: return 9600;
+	case 4: return 19200;
+	case 6: return 57600;
+	case 7: return 115200;
+	default: return 0;
+	}
+}
+
+static bool parse_spcr(const uint8_t *t, uint32_t len, struct acpi_info *out)
+{
+	struct acpi_spcr s = { .isa_irq = -1 };
+
+	if (len < SPCR_MIN_LEN) {
+		warn(out, "SPCR: length %u shorter than %u bytes; ignored", len, SPCR_MIN_LEN);
+		return false;
+	}
+	s.iface = t[36];
+	s.space = t[40];
+	s.addr = rd64(t, 44);
+	if (s.addr == 0)
+		return true;            /* the firmware's way of saying "no console" */
+	if (s.space != GAS_SYSTEM_MEMORY && s.space != GAS_SYSTEM_IO) {
+		warn(out, "SPCR: UART in address space %u; ignored", s.space);
+		return false;
+	}
+	if (s.space == GAS_SYSTEM_IO && s.addr > 0xfff8) {
+		warn(out, "SPCR: I/O port 0x%llx out of range; ignored", (unsigned long long)s.addr);
+		return false;
+	}
+	switch (t[41]) {
+	case 0:
+	case 8:
+		s.reg_width = 1;
+		break;
+	case 32:
+		s.reg_width = 4;
+		break;
+	default:
+		warn(out, "SPCR: %u-bit registers; ignored", t[41]);
+		return false;
+	}
+	if (t[52] & 1u && t[53] < 16)
+		s.isa_irq = t[53];
+	if (t[52] & 2u) {
+		s.has_gsi = true;
+		s.gsi = rd32(t, 54);
+	}
+	s.baud = spcr_baud(t[58]);
+	if (t[58] != 0 && s.baud == 0)
+		warn(out, "SPCR: baud rate code %u unknown; keeping the firmware's", t[58]);
+	if (t[8] >= 4 && len >= 84 && rd32(t, 80) != 0)
+		s.baud = rd32(t, 80);   /* the precise rate overrides the code */
+	s.compat16550 = s.iface == 0x00 || s.iface == 0x01 || s.iface == 0x12;
+	s.present = true;
+	out->spcr = s;
+	return true;
+}
+
+static bool parse_mcfg(const uint8_t *t, uint32_t len, struct acpi_info *out)
+{
+	if (len < MCFG_HDR_LEN) {
+		warn(out, "MCFG: length %u shorter than %u bytes; ignored", len, MCFG_HDR_LEN);
+		return false;
+	}
+	if ((len - MCFG_HDR_LEN) % MCFG_ENTRY_LEN)
+		warn(out, "MCFG: length %u is not 44 + a multiple of 16; last bytes ignored", len);
+	unsigned drop = 0;
+	out->nmcfg = 0;
+	for (uint32_t off = MCFG_HDR_LEN; len - off >= MCFG_ENTRY_LEN; off += MCFG_ENTRY_LEN) {
+		struct acpi_mcfg m = { .base = rd64(t, off), .segment = rd16(t, off + 8),
+				       .bus_start = t[off + 10], .bus_end = t[off + 11] };
+		unsigned i = (off - MCFG_HDR_LEN) / MCFG_ENTRY_LEN;
+		if (m.base == 0 || (m.base & 0xfffff) || m.bus_start > m.bus_end ||
+		    m.base > UINT64_MAX - ((uint64_t)(m.bus_end + 1u) << 20)) {
+			warn(out, "MCFG: entry %u (base 0x%llx, buses %u-%u) is not usable; skipped",
+			     i, (unsigned long long)m.base, m.bus_start, m.bus_end);
+			continue;
+		}
+		if (out->nmcfg >= ACPI_MAX_MCFG) {
+			drop++;
+			continue;
+		}
+		out->mcfg[out->nmcfg++] = m;
+	}
+	if (drop)
+		warn(out, "MCFG: more than %d allocations; %u ignored", ACPI_MAX_MCFG, drop);
+	if (out->nmcfg == 0) {
+		warn(out, "MCFG: no usable allocation");
+		return false;
+	}
+	return true;
 }
 
 /* ---- the walk ---- */
@@ -626,7 +754,7 @@ struct walk {
 	acpi_map_fn map;
 	void *ctx;
 	struct acpi_info *out;
-	bool have_madt, have_hpet, have_fadt;
+	bool have_madt, have_hpet, have_fadt, have_spcr, have_mcfg;
 };
 
 /* map() for [phys, phys + len), refusing empty and wrapping ranges. */
@@ -722,6 +850,10 @@ static void sdt_entry(struct walk *w, const char *root, unsigned i, uint64_t phy
 		have = &w->have_hpet;
 	else if (memcmp(sig, "FACP", 4) == 0)
 		have = &w->have_fadt;
+	else if (memcmp(sig, "SPCR", 4) == 0)
+		have = &w->have_spcr;
+	else if (memcmp(sig, "MCFG", 4) == 0)
+		have = &w->have_mcfg;
 	else
 		return;                 /* a table we do not read */
 	if (*have)
@@ -739,6 +871,10 @@ static void sdt_entry(struct walk *w, const char *root, unsigned i, uint64_t phy
 		*have = parse_madt(t, len, out) == 0;
 	} else if (have == &w->have_hpet) {
 		*have = parse_hpet(t, len, out);
+	} else if (have == &w->have_spcr) {
+		*have = parse_spcr(t, len, out);
+	} else if (have == &w->have_mcfg) {
+		*have = parse_mcfg(t, len, out);
 	} else {
 		*have = parse_fadt(t, len, out);
 	}

@@ -1,7 +1,7 @@
 /*
- * console.c - one output for the whole machine: every byte goes to COM1 and,
- * when the loader found a GOP framebuffer, to the screen. '\n' becomes
- * "\r\n" on the serial line so terminals and logs read alike.
+ * console.c - one output for the whole machine: every byte goes to each
+ * serial console serial.c found and, when the loader found a GOP
+ * framebuffer, to the screen (drawn once per write, not per byte).
  *
  * A spin lock keeps lines from different CPUs whole; it is taken with
  * interrupts off and is never held across anything that can block. A CPU
@@ -17,12 +17,12 @@ static int32_t owner = -1;              /* the CPU holding conslock; atomic */
 
 static void put(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			serial_putc('\r');
-		serial_putc(s[i]);
+	serial_remember(s, n);
+	for (int u = 0; u < serial_count(); u++)
+		serial_write(u, s, n);
+	for (size_t i = 0; i < n; i++)
 		fbcons_putc(s[i]);
-	}
+	fbcons_flush();
 }
 
 /* console_owner: the CPU in the middle of a write, -1 if none (the NMI

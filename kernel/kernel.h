@@ -84,7 +84,21 @@ uint64_t vm_unmap_page(uint64_t va);            /* returns the page's physical a
 bool vm_mapped(uint64_t va);
 void vm_prepare_tables(uint64_t va, uint64_t len);
 void *vm_map_mmio(uint64_t pa, size_t len);     /* uncached, RW, NX */
+enum { VM_UC, VM_WC };                          /* vm_map_mmio_as: uncached, write-combining (PAT) */
+void *vm_map_mmio_as(uint64_t pa, size_t len, int type);
 uint64_t vm_pagetable_pages(void);
+
+/* ---- PCI configuration space (pci.c) ---- */
+struct acpi_info;
+struct pci_addr { uint8_t bus, dev, fn; };
+struct pci_dev { struct pci_addr addr; uint16_t vendor, device; uint8_t class, subclass, progif; };
+void pci_init(const struct acpi_info *a);       /* the MCFG's ECAM ranges; legacy ports without */
+const char *pci_access(void);
+uint32_t pci_read32(struct pci_addr a, uint16_t off);
+void pci_write32(struct pci_addr a, uint16_t off, uint32_t v);
+int pci_find_class(uint8_t class, uint8_t subclass, struct pci_dev *out, int max);
+bool pci_bar(const struct pci_dev *d, int i, uint64_t *addr, bool *io);
+void *pci_map_bar(uint64_t addr, size_t len);   /* uncached */
 
 /* ---- interrupts (trap.c, lapic.c) ---- */
 #define CONSOLE_VECTOR  0xe0            /* COM1 receive (ISA IRQ 4 through the I/O APIC) */

@@ -77,7 +77,8 @@ void kinit(uint64_t bootinfo_phys)
 	bootinfo = bi;
 	kernel_phys_base = bi->kernel_phys - (bi->kernel_virt - KERNEL_BASE);
 	if (bi->fb.base)
-		fbcons_init(phys_to_virt(bi->fb.base), bi->fb.width, bi->fb.height, bi->fb.stride, bi->fb.format);
+		fbcons_init(phys_to_virt(bi->fb.base), bi->fb.width, bi->fb.height, bi->fb.stride,
+		            bi->fb.format, bi->fb_text_end);
 	gdt_init();                     /* our GDT and TSS (interrupt stacks) */
 	idt_init();                     /* every vector to trap() */
 	cpu_setup();
@@ -85,6 +86,7 @@ void kinit(uint64_t bootinfo_phys)
 	          bi->strtab_off, bi->strtab_size);
 	physmem_init();                 /* free pages from the memory map */
 	vm_init();                      /* our page tables: W^X, NX direct map, no page 0 */
+	console_probe();                /* every serial console; the framebuffer write-combining */
 	/* the 8259 PICs stay masked: interrupts come through the APIC */
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);

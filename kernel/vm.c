@@ -123,8 +123,26 @@ static void map_efi_runtime(void)
 	}
 }
 
+/* PAT entry 1 (PWT alone in a PTE) becomes write-combining, the rest stay
+ * at their reset values (WB, WT, UC-, UC, ...): vm_map_mmio_as(VM_WC) for
+ * the framebuffer. Nothing maps with PWT alone before this, and every CPU
+ * gets it before it loads our tables, so no CPU sees another type. */
+#define MSR_PAT 0x277
+#define PAT_VALUE 0x0007040600070106ull
+static bool have_pat;
+
+static void pat_setup(void)
+{
+	uint32_t r[4];
+	x86_cpuid(1, 0, r);
+	have_pat = r[3] & (1u << 16);
+	if (have_pat)
+		wrmsr(MSR_PAT, PAT_VALUE);
+}
+
 void vm_init(void)
 {
+	pat_setup();
 	pml4 = table_alloc();
 	pml4_phys = virt_to_phys(pml4);
 	map_direct();
@@ -137,6 +155,7 @@ void vm_init(void)
 /* vm_switch loads the runtime's tables on another CPU. */
 void vm_switch(void)
 {
+	pat_setup();
 	write_cr3(pml4_phys);
 }
 
@@ -189,6 +208,15 @@ static uint64_t mmio_next = VM_MMIO_BASE;
  * tables should say it themselves). */
 void *vm_map_mmio(uint64_t pa, size_t len)
 {
+	return vm_map_mmio_as(pa, len, VM_UC);
+}
+
+/* vm_map_mmio_as maps device memory uncached or, for a framebuffer,
+ * write-combining (PAT entry 1; write-through without a PAT): stores
+ * gather into whole bursts, where uncached ones cross the bus one by one. */
+void *vm_map_mmio_as(uint64_t pa, size_t len, int type)
+{
+	uint64_t cache = type == VM_WC ? PTE_PWT : PTE_PCD | PTE_PWT;
 	uint64_t off = pa & (PAGE - 1), n = (off + len + PAGE - 1) & ~(PAGE - 1);
 	uint64_t fl = spin_lock_irqsave(&vmlock);
 	uint64_t va = mmio_next;
@@ -197,7 +225,7 @@ void *vm_map_mmio(uint64_t pa, size_t len)
 		return NULL;
 	}
 	mmio_next += n;
-	map_range(va, pa - off, n, PTE_W | PTE_NX | PTE_PCD | PTE_PWT | PTE_G);
+	map_range(va, pa - off, n, PTE_W | PTE_NX | cache | PTE_G);
 	spin_unlock_irqrestore(&vmlock, fl);
 	return (void *)(va + off);
 }

@@ -13,7 +13,7 @@ optional and defaults as follows (tests/harness/case.py checks them):
   machine        None      QEMU -machine; None: q35
   smp            None      CPUs; None: 4
   mem            None      memory; None: 512M
-  qemu_args      []        more QEMU arguments
+  qemu_args      []        more QEMU arguments ("{build}" becomes the build directory)
   timeout        None      seconds before QEMU is killed and the case is a
                            hang; None: 60 (tests/run --timeout overrides all)
   expect_exit    0         the guest's exit status (`exit status N`)
@@ -1235,5 +1235,68 @@ CASES += [
         "timeout": 120,
         "require": [r"^# apic: x2APIC, 2 CPUs, APIC ids 0 256$", r"^# timer: CPU 1 on time",
                     r"^# tsc skew: CPU \d -?\d+ ns"],
+    },
+]
+
+# Serial consoles (kernel/serial.c): the harness reads the UART the case
+# names; the kernel must find it (SPCR, PCI, COM1-COM4) and say so.
+CONSOLE_RUN = [r"^main_main: running as goroutine 1", r"^pipeline: generate 1\.\.10 -> square -> sum = 385$",
+               r"^exit status 0$"]
+CASES += [
+    {
+        # no ISA ports at all: the whole run on a PCI UART found by class
+        "name": "console-pci-serial",
+        "cmdline": "",
+        "console": "pci",
+        "smp": 2,
+        "require_order": [r"^console: serial pci-serial 00:[0-9a-f]{2}\.[0-7] \(0x[0-9a-f]+, 115200\)"]
+                         + CONSOLE_RUN,
+    },
+    {
+        # COM1 (present, going nowhere) and COM2: legacy ports, both written
+        "name": "console-com2",
+        "cmdline": "",
+        "console": "com2",
+        "smp": 2,
+        "require_order": [r"^console: serial COM1 \(0x3f8, 115200\), serial COM2 \(0x2f8, 115200\)"]
+                         + CONSOLE_RUN,
+    },
+    {
+        # An SPCR naming COM2 with COM1 there too: only COM2 is a console,
+        # and it is the one read, so the typed line comes back only if the
+        # SPCR was honoured (without it, COM1 would be read).
+        "name": "console-spcr-com2",
+        "cmdline": "test=echo",
+        "console": "com2",
+        "smp": 2,
+        "qemu_args": ["-acpitable", "file={build}/acpi/spcr-com2.dat"],
+        "type": [r"^echo: ready$", "hello over COM2\r"],
+        "require_order": [r"^console: serial COM2 \(0x2f8, 115200, SPCR\)(, framebuffer \d+x\d+)?$",
+                          r"^echo: ready$", r"^echo: hello over COM2$", r"^exit status 0$"],
+    },
+]
+
+# The framebuffer console (tests/kernel/fbcons_test.c): the firmware's lines
+# stay above ours until the screen is full (on a framebuffer in memory),
+# and the scroll rate at 1920x1080 (docs/performance.md).
+CASES += [
+    {
+        "name": "fbcons-scroll-1080p",
+        "cmdline": "test=fbscroll",
+        "ktap": True,
+        "smp": 1,
+        "qemu_args": ["-vga", "none", "-device", "VGA,xres=1920,yres=1080,edid=on"],
+        "require": [r"^console: .*framebuffer 1920x1080$", r"^# fbscroll: 2000 lines in \d+ ms"],
+    },
+]
+CASES += [
+    {
+        # input from a PCI UART: its interrupt line as the firmware routed it
+        "name": "console-pci-echo",
+        "cmdline": "test=echo",
+        "console": "pci",
+        "smp": 2,
+        "type": [r"^echo: ready$", "hello over PCI\r"],
+        "require_order": [r"^echo: ready$", r"^echo: hello over PCI$", r"^exit status 0$"],
     },
 ]

@@ -128,7 +128,8 @@ class Case:
                           firmware=self.firmware, console=self.console,
                           debug_exit=self.debug_exit,
                           vars=os.path.join(build_dir, self.firmware_vars) if self.firmware_vars else None,
-                          extra=list(self.qemu_args) + qemu.env_extra_args())
+                          extra=[a.replace("{build}", build_dir) for a in self.qemu_args] +
+                          qemu.env_extra_args())
         for key in ("cpu", "machine", "smp", "mem"):
             if getattr(self, key) is not None:
                 setattr(cfg, key, getattr(self, key))

@@ -114,6 +114,19 @@ static const char *walk_run(const uint8_t *mem, uint64_t size, bool window, stru
 		return "answer not sane";
 	if (out->pm_timer_port > 0xffff)
 		return "PM timer port past 0xffff";
+	/* the SPCR's UART and the MCFG's ranges: from tables in memory, in range */
+	if (out->spcr.present && (out->spcr.addr == 0 || !walk_has(mem, size, "SPCR", 44, out->spcr.addr, 8)))
+		return "SPCR address from nowhere";
+	if (out->spcr.present && ((out->spcr.space == 1 && out->spcr.addr > 0xfff8) ||
+	    (out->spcr.reg_width != 1 && out->spcr.reg_width != 4)))
+		return "SPCR UART out of range";
+	if (out->nmcfg < 0 || out->nmcfg > ACPI_MAX_MCFG)
+		return "MCFG count out of range";
+	for (int i = 0; i < out->nmcfg; i++) {
+		const struct acpi_mcfg *m = &out->mcfg[i];
+		if (m->base == 0 || m->bus_start > m->bus_end || !walk_has(mem, size, "MCFG", 0, 0, 0))
+			return "MCFG allocation not sane";
+	}
 	/* the HPET's address and the PM timer port come from tables in memory */
 	if (out->hpet_addr && !walk_has(mem, size, "HPET", 44, out->hpet_addr, 8))
 		return "HPET address from nowhere";

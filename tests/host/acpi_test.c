@@ -1,6 +1,6 @@
 /*
  * acpi_test.c - host test for kernel/acpi.c, the ACPI table walk. Builds
- * synthetic tables (RSDP, XSDT, RSDT, MADT, HPET, FADT) in a buffer that
+ * synthetic tables (RSDP, XSDT, RSDT, MADT, HPET, FADT, SPCR, MCFG) in a buffer that
  * stands for physical memory, with helpers that fix the checksums, and
  * runs acpi_parse over them through a map function on that buffer. Every
  * acpi_parse case runs twice: with a map that returns pointers into the
@@ -1437,8 +1437,15 @@ static void walk_seed(const char *dir, const char *name)
 	}
 }
 
+static void world_consoles(void);
+static void spcr_write(uint32_t len, uint8_t iface, uint8_t space, uint8_t width, uint64_t addr,
+		       uint8_t itype, uint8_t irq, uint32_t gsi, uint8_t baud);
+static void mcfg_write(int n, const uint64_t *base, const uint8_t *lo, const uint8_t *hi, uint32_t extra);
+
 static int write_walk_corpus(const char *dir)
 {
+	static const uint64_t mb[3] = { 0xb0000000, 0xe0000000, 0xc0080000 };
+	static const uint8_t mlo[3] = { 0, 8, 0 }, mhi[3] = { 255, 4, 3 };
 	_Static_assert(MEM_BASE == WALK_BASE, "fuzz_acpi maps its input where the tests' memory is");
 	world_std(&W, 2);
 	walk_seed(dir, "qemu-xsdt");
@@ -1469,7 +1476,15 @@ static int write_walk_corpus(const char *dir)
 				       0x0c, 0x03, 0x00, 0x00, 0x00 };
 	dsdt_write(&W, two, sizeof two);
 	walk_seed(dir, "dsdt-s5-wide");
-	printf("wrote 9 table sets to %s\n", dir);
+	world_consoles();
+	spcr_write(80, 0, 1, 8, 0x2f8, 3, 3, 3, 7);
+	mcfg_write(1, mb, mlo, mhi, 0);
+	walk_seed(dir, "spcr-com2-mcfg");
+	world_consoles();
+	spcr_write(80, 0x12, 0, 32, 0xfe030000, 2, 0, 40, 0);
+	mcfg_write(3, mb, mlo, mhi, 5);
+	walk_seed(dir, "spcr-mmio-mcfg-bad");
+	printf("wrote 11 table sets to %s\n", dir);
 	return 0;
 }
 
@@ -1513,7 +1528,182 @@ struct tcase {
 	void (*fn)(void);
 };
 
+/* ---- SPCR and MCFG ---- */
+
+#define O_SPCR      0xb000u
+#define O_MCFG      0xb100u
+
+/* The standard world plus an XSDT that also lists an SPCR and an MCFG. */
+static void world_consoles(void)
+{
+	world_std(&W, 2);
+	struct tb t;
+	tb_start(&t, W.mem + O_XSDT, 0x100, "XSDT", 1);
+	tb_u64(&t, MEM_BASE + O_FADT);
+	tb_u64(&t, MEM_BASE + O_MADT);
+	tb_u64(&t, MEM_BASE + O_SPCR);
+	tb_u64(&t, MEM_BASE + O_MCFG);
+	tb_end(&t);
+	rsdp_write(&W, 2, (uint32_t)(MEM_BASE + O_RSDT), MEM_BASE + O_XSDT);
+}
+
+/* An SPCR of len bytes (80 normally): iface, GAS space/width/address,
+   interrupt type, IRQ, GSI, baud code. */
+static void spcr_write(uint32_t len, uint8_t iface, uint8_t space, uint8_t width, uint64_t addr,
+		       uint8_t itype, uint8_t irq, uint32_t gsi, uint8_t baud)
+{
+	struct tb t;
+	tb_start(&t, W.mem + O_SPCR, 0x100, "SPCR", 2);
+	memset(t.p + 36, 0, len - 36);
+	t.len = len;
+	t.p[36] = iface;
+	if (len >= 80) {
+		t.p[40] = space;
+		t.p[41] = width;
+		t.p[43] = 1;
+		put64(t.p + 44, addr);
+		t.p[52] = itype;
+		t.p[53] = irq;
+		put32(t.p + 54, gsi);
+		t.p[58] = baud;
+	}
+	tb_end(&t);
+}
+
+static void mcfg_write(int n, const uint64_t *base, const uint8_t *lo, const uint8_t *hi, uint32_t extra)
+{
+	struct tb t;
+	tb_start(&t, W.mem + O_MCFG, 0x300, "MCFG", 1);
+	tb_u64(&t, 0);
+	for (int i = 0; i < n; i++) {
+		tb_u64(&t, base[i]);
+		tb_u16(&t, 0);
+		tb_u8(&t, lo[i]);
+		tb_u8(&t, hi[i]);
+		tb_u32(&t, 0);
+	}
+	for (uint32_t i = 0; i < extra; i++)
+		tb_u8(&t, 0);
+	tb_end(&t);
+}
+
+static void t_spcr(void)
+{
+	static const uint64_t b[1] = { 0xb0000000 };
+	static const uint8_t lo[1] = { 0 }, hi[1] = { 255 };
+
+	/* COM2 at 115200, IRQ 3 through the 8259 and GSI 3 */
+	world_consoles();
+	spcr_write(80, 0, 1, 8, 0x2f8, 3, 3, 3, 7);
+	mcfg_write(1, b, lo, hi, 0);
+	int rc = run();
+	CHECK(rc == 0 && INFO.nwarn == 0);
+	CHECK(INFO.spcr.present && INFO.spcr.compat16550);
+	CHECK(INFO.spcr.space == 1 && INFO.spcr.addr == 0x2f8 && INFO.spcr.reg_width == 1);
+	CHECK(INFO.spcr.baud == 115200 && INFO.spcr.isa_irq == 3 && INFO.spcr.has_gsi && INFO.spcr.gsi == 3);
+
+	/* MMIO, 32-bit registers, "as the firmware set it" */
+	world_consoles();
+	spcr_write(80, 0x12, 0, 32, 0xfe030000, 2, 0, 40, 0);
+	rc = run();
+	CHECK(rc == 0 && INFO.spcr.present && INFO.spcr.compat16550);
+	CHECK(INFO.spcr.space == 0 && INFO.spcr.reg_width == 4 && INFO.spcr.addr == 0xfe030000);
+	CHECK(INFO.spcr.baud == 0 && INFO.spcr.isa_irq == -1 && INFO.spcr.gsi == 40);
+
+	/* a PL011: kept with its type, not 16550-compatible */
+	world_consoles();
+	spcr_write(80, 3, 0, 32, 0x9000000, 0, 0, 0, 7);
+	rc = run();
+	CHECK(INFO.spcr.present && !INFO.spcr.compat16550 && INFO.spcr.iface == 3);
+	CHECK(strcmp(acpi_spcr_type_name(3), "ARM PL011") == 0 && acpi_spcr_type_name(0x7f) == NULL);
+
+	/* address 0: console redirection off, no warning */
+	world_consoles();
+	spcr_write(80, 0, 1, 8, 0, 0, 0, 0, 7);
+	rc = run();
+	CHECK(rc == 0 && INFO.nwarn == 0 && !INFO.spcr.present);
+
+	/* too short, a bad address space, a port past 0xffff, 16-bit registers, an unknown baud code */
+	world_consoles();
+	spcr_write(60, 0, 1, 8, 0x3f8, 0, 0, 0, 7);
+	rc = run();
+	CHECK(!INFO.spcr.present && warned(&INFO, "SPCR: length 60 shorter than 80 bytes"));
+	world_consoles();
+	spcr_write(80, 0, 2, 8, 0x3f8, 0, 0, 0, 7);
+	rc = run();
+	CHECK(!INFO.spcr.present && warned(&INFO, "SPCR: UART in address space 2"));
+	world_consoles();
+	spcr_write(80, 0, 1, 8, 0x10000, 0, 0, 0, 7);
+	rc = run();
+	CHECK(!INFO.spcr.present && warned(&INFO, "SPCR: I/O port 0x10000 out of range"));
+	world_consoles();
+	spcr_write(80, 0, 1, 16, 0x3f8, 0, 0, 0, 7);
+	rc = run();
+	CHECK(!INFO.spcr.present && warned(&INFO, "SPCR: 16-bit registers"));
+	world_consoles();
+	spcr_write(80, 0, 1, 8, 0x3f8, 0, 0, 0, 5);
+	rc = run();
+	CHECK(INFO.spcr.present && INFO.spcr.baud == 0 && warned(&INFO, "baud rate code 5 unknown"));
+
+	/* a bad checksum: skipped whole */
+	world_consoles();
+	spcr_write(80, 0, 1, 8, 0x2f8, 0, 0, 0, 7);
+	W.mem[O_SPCR + 50] ^= 1;
+	rc = run();
+	CHECK(!INFO.spcr.present && warned(&INFO, "(SPCR): checksum mismatch"));
+}
+
+static void t_mcfg(void)
+{
+	static const uint64_t b[3] = { 0xb0000000, 0xe0000000, 0xc0080000 };
+	static const uint8_t lo[3] = { 0, 8, 0 }, hi[3] = { 255, 4, 3 };
+
+	world_consoles();
+	spcr_write(80, 0, 1, 8, 0x3f8, 0, 0, 0, 7);
+	mcfg_write(1, b, lo, hi, 0);
+	int rc = run();
+	CHECK(rc == 0 && INFO.nwarn == 0 && INFO.nmcfg == 1);
+	CHECK(INFO.mcfg[0].base == 0xb0000000 && INFO.mcfg[0].bus_start == 0 && INFO.mcfg[0].bus_end == 255);
+
+	/* start > end, and a base not 1 MiB aligned: skipped; stray bytes after the last entry */
+	world_consoles();
+	spcr_write(80, 0, 1, 8, 0x3f8, 0, 0, 0, 7);
+	mcfg_write(3, b, lo, hi, 5);
+	rc = run();
+	CHECK(INFO.nmcfg == 1 && INFO.mcfg[0].base == 0xb0000000);
+	CHECK(warned(&INFO, "MCFG: entry 1 (base 0xe0000000, buses 8-4) is not usable"));
+	CHECK(warned(&INFO, "MCFG: entry 2 (base 0xc0080000, buses 0-3) is not usable"));
+	CHECK(warned(&INFO, "MCFG: length 97 is not 44 + a multiple of 16"));
+
+	/* only a header: no allocation */
+	world_consoles();
+	spcr_write(80, 0, 1, 8, 0x3f8, 0, 0, 0, 7);
+	mcfg_write(0, b, lo, hi, 0);
+	rc = run();
+	CHECK(INFO.nmcfg == 0 && warned(&INFO, "MCFG: no usable allocation"));
+
+	/* shorter than its 44-byte header */
+	world_consoles();
+	spcr_write(80, 0, 1, 8, 0x3f8, 0, 0, 0, 7);
+	struct tb t;
+	tb_start(&t, W.mem + O_MCFG, 0x300, "MCFG", 1);
+	tb_u32(&t, 0);
+	tb_end(&t);
+	rc = run();
+	CHECK(INFO.nmcfg == 0 && warned(&INFO, "MCFG: length 40 shorter than 44 bytes"));
+
+	/* a base whose last bus would wrap past 2^64 */
+	world_consoles();
+	spcr_write(80, 0, 1, 8, 0x3f8, 0, 0, 0, 7);
+	static const uint64_t wrap[1] = { 0xfffffffffff00000ull };
+	mcfg_write(1, wrap, lo, hi, 0);
+	rc = run();
+	CHECK(INFO.nmcfg == 0 && warned(&INFO, "MCFG: entry 0"));
+}
+
 static const struct tcase cases[] = {
+	{ "spcr", t_spcr },
+	{ "mcfg", t_mcfg },
 	{ "qemu", t_qemu },
 	{ "rsdt_only", t_rsdt_only },
 	{ "x2apic", t_x2apic },

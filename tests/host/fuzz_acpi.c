@@ -1,6 +1,7 @@
 /*
  * fuzz_acpi.c - libFuzzer target for kernel/acpi.c's whole walk: the
- * RSDP, the XSDT and RSDT, and the HPET and FADT parsers with the MADT.
+ * RSDP, the XSDT and RSDT, and the HPET, FADT, SPCR and MCFG parsers with
+ * the MADT.
  * The input is physical memory from WALK_BASE, the RSDP at its start
  * (acpi_invariants.h); acpi_parse runs over it twice, once with a map
  * that points into the input (exactly sized, so ASan sees any read past
