@@ -627,6 +627,8 @@ int acpi_aml_s5(const void *aml, size_t len, uint8_t *typa, uint8_t *typb)
 		r = -2;
 	}
 	return r;
+}
+
 /* ---- SPCR and MCFG ---- */
 
 #define SPCR_MIN_LEN    80u
