@@ -11,6 +11,7 @@
 /* serial.c: 16550-compatible UARTs, 8N1, polled; the first one is read. */
 void serial_init(void);                 /* COM1 if present, until console_probe */
 void console_probe(void);               /* SPCR, PCI, COM1-4; after vm_init */
+void console_describe(int (*pf)(const char *, ...));   /* the consoles found, one line's worth */
 int  serial_count(void);
 void serial_write(int i, const char *s, size_t n);     /* to UART i, '\n' as "\r\n" */
 void serial_remember(const char *s, size_t n);  /* kept for consoles found by console_probe */

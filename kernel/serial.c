@@ -298,22 +298,32 @@ void console_probe(void)
 	}
 	/* one line, in pieces: only this CPU runs yet */
 	kprintf("console:");
+	console_describe(kprintf);
+	kprintf("\n");
+}
+
+/* console_describe says which consoles were found, through pf (kprintf
+ * at boot, the hardware report's printf): ` serial COM2 (0x2f8, 115200,
+ * SPCR), framebuffer 1280x800`, or ` none`. */
+void console_describe(int (*pf)(const char *, ...))
+{
 	for (int i = 0; i < nuart; i++) {
 		const struct uart *u = &uarts[i];
-		kprintf("%s serial %s", i ? "," : "", u->name);
+		pf("%s serial %s", i ? "," : "", u->name);
 		if (u->pci)
-			kprintf(" %02x:%02x.%x", u->pciaddr.bus, u->pciaddr.dev, u->pciaddr.fn);
+			pf(" %02x:%02x.%x", u->pciaddr.bus, u->pciaddr.dev, u->pciaddr.fn);
 		if (u->port)
-			kprintf(" (%#x", u->port);
+			pf(" (%#x", u->port);
 		else
-			kprintf(" (mmio %#lx", u->phys);
+			pf(" (mmio %#lx", u->phys);
 		if (u->baud)
-			kprintf(", %u", u->baud);
-		kprintf("%s)", u->spcr ? ", SPCR" : "");
+			pf(", %u", u->baud);
+		pf("%s)", u->spcr ? ", SPCR" : "");
 	}
 	if (fbcons_active())
-		kprintf("%s framebuffer %ux%u", nuart ? "," : "", bootinfo->fb.width, bootinfo->fb.height);
-	kprintf("%s\n", nuart || fbcons_active() ? "" : " none");
+		pf("%s framebuffer %ux%u", nuart ? "," : "", bootinfo->fb.width, bootinfo->fb.height);
+	if (!nuart && !fbcons_active())
+		pf(" none");
 }
 
 /* ---- input, from the first console ---- */

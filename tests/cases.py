@@ -1210,7 +1210,7 @@ CASES += [
                 r"^# acpi: RSDP rev \d OEM .* with \d+ tables: FACP\(",
                 r"^# memory: \d+ entries \(0 dropped\), usable \d+ MiB",
                 r"^# tsc: \d+\.\d MHz from %s" % clock,
-                r"^# consoles: COM1 0x3f8, framebuffer \d+x\d+$",
+                r"^# consoles: serial COM1 \(0x3f8, 115200\), framebuffer \d+x\d+$",
                 r"^# secure boot: ",
             ] + [r"^# timer: CPU %d on time" % i for i in range(smp)] + extra,
         }

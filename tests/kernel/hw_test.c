@@ -154,13 +154,9 @@ static void report_memory(void)
 /* ---- consoles: what the kernel knows now; one call, easy to point elsewhere ---- */
 static void report_consoles(void)
 {
-	outb(0x3f8 + 7, 0x5a);                  /* COM1's scratch register, as serial.c probes it */
-	bool com1 = inb(0x3f8 + 7) == 0x5a;
-	printf("# consoles: COM1 %s, framebuffer ", com1 ? "0x3f8" : "absent");
-	if (fbcons_active())
-		printf("%ux%u\n", bootinfo->fb.width, bootinfo->fb.height);
-	else
-		printf("off\n");
+	printf("# consoles:");
+	console_describe(printf);
+	printf("\n");
 }
 
 /* ---- Secure Boot: the loader's reading of the firmware's variables ---- */
